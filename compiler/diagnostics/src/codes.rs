@@ -87,7 +87,7 @@ codes! {
     E0202 => "Condition is not a boolean",
     E0203 => "Wrong number of arguments",
     E0204 => "State type is not finite",
-    E0205 => "Initial value is not a constant",
+    E0205 => "Expected a constant value",
     E0206 => "Constant out of range",
     E0207 => "Invalid regular expression",
     E0208 => "Invalid glob",
@@ -103,7 +103,6 @@ codes! {
     E0303 => "Test omits an attribute the policy reads",
     E0304 => "Missing argument in a test step",
     E0305 => "Gate field has an invalid value",
-    E0306 => "Escalation answer on a verdict that is not `escalate`",
 
     // Warnings (lints).
     W0001 => "State variable is never read",
