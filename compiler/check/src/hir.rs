@@ -37,8 +37,8 @@ id! {
     ChannelId;
     /// Index into [`Program::enums`].
     EnumId;
-    /// Index into [`Program::rules`]; stable: rules are numbered in the
-    /// order the loader met them (root file first, then imports depth-first).
+    /// Index into [`Program::rules`]; stable: rules are numbered in module
+    /// order (imports before importers, root last), then source order.
     RuleId;
 }
 

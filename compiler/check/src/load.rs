@@ -57,21 +57,28 @@ pub(crate) struct Loaded {
 }
 
 impl Loaded {
-    /// Modules reachable from `root` (itself first), depth-first in source
-    /// order, which fixes the numbering of every entity and rule.
+    /// Modules reachable from `root`, imports before importers (post-order,
+    /// `use`s in source order), so the root comes last. This fixes the
+    /// numbering of every entity and rule, and means a name declared both
+    /// in an import and in the importing file is reported as a duplicate
+    /// in the importing file.
     pub fn closure(&self, root: ModuleIdx) -> Vec<ModuleIdx> {
         let mut seen = HashSet::new();
         let mut order = Vec::new();
-        let mut stack = vec![root];
-        while let Some(m) = stack.pop() {
-            if !seen.insert(m) {
-                continue;
-            }
-            order.push(m);
-            for edge in self.modules[m].uses.iter().rev() {
+        // Iterative post-order: (module, index of the next `use` to visit).
+        let mut stack = vec![(root, 0usize)];
+        seen.insert(root);
+        while let Some((m, next)) = stack.pop() {
+            let uses = &self.modules[m].uses;
+            if let Some(edge) = uses.get(next) {
+                stack.push((m, next + 1));
                 if let Some(t) = edge.target {
-                    stack.push(t);
+                    if seen.insert(t) {
+                        stack.push((t, 0));
+                    }
                 }
+            } else {
+                order.push(m);
             }
         }
         order
@@ -287,7 +294,18 @@ impl<'a> Loader<'a> {
         let mut diagnostics = self.diagnostics;
         let mut policies = Vec::new();
         for &root in &policy_roots(&loaded, roots) {
-            let (program, diags) = crate::typeck::check_policy(&loaded, root, &self.sources);
+            // Syntax errors in any file of the policy count as its errors:
+            // its HIR would be partial, and lints on it misleading.
+            let files: HashSet<FileId> = loaded
+                .closure(root)
+                .iter()
+                .map(|&m| loaded.modules[m].file)
+                .collect();
+            let syntax_errors = diagnostics
+                .iter()
+                .any(|d| d.is_error() && files.contains(&d.primary.span.file));
+            let (program, diags) =
+                crate::typeck::check_policy(&loaded, root, &self.sources, syntax_errors);
             diagnostics.extend(diags);
             policies.push(CheckedPolicy {
                 root: loaded.modules[root].file,

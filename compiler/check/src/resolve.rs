@@ -316,3 +316,15 @@ table!(LabelId, labels);
 table!(ValueRef, values);
 table!(GateId, gates);
 table!(ChannelId, channels);
+
+/// Every name of `kind` that some stdlib module declares, sorted.
+pub(crate) fn stdlib_names(kind: Kind) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = stdlib_index()
+        .iter()
+        .filter(|(_, k, _)| *k == kind)
+        .map(|(_, _, n)| n.as_str())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}

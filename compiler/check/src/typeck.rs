@@ -29,7 +29,7 @@ use crate::resolve::{Entity, Names, ValueRef};
 /// State shared by every pass over one policy.
 pub(crate) struct Checker<'a> {
     pub loaded: &'a Loaded,
-    /// The policy's modules, root first, in load order.
+    /// The policy's modules, imports before importers, root last.
     pub modules: Vec<ModuleIdx>,
     pub names: Names,
     pub diags: Vec<Diagnostic>,
@@ -44,6 +44,7 @@ pub(crate) fn check_policy(
     loaded: &Loaded,
     root: ModuleIdx,
     sources: &SourceMap,
+    syntax_errors: bool,
 ) -> (Option<hir::Program>, Vec<Diagnostic>) {
     let root_file = loaded.modules[root].file;
     let name = loaded.modules[root]
@@ -89,7 +90,7 @@ pub(crate) fn check_policy(
     c.type_declarations();
     c.check_items();
     c.check_tests();
-    let has_errors = c.diags.iter().any(Diagnostic::is_error);
+    let has_errors = syntax_errors || c.diags.iter().any(Diagnostic::is_error);
     let mut diags = c.diags;
     if has_errors {
         return (None, diags);
@@ -331,8 +332,15 @@ impl<'a> Checker<'a> {
         }
         let mut effects = Vec::new();
         for eff in t.effects.iter().flatten() {
-            if !self.names.effects.contains_key(&eff.text) && !self.loaded.modules[m].in_stdlib {
-                let known: Vec<String> = self.names.effects.keys().cloned().collect();
+            // Effect tags need no import: the stdlib's are always known.
+            let std_effects = crate::resolve::stdlib_names(crate::resolve::Kind::Effect);
+            if !self.names.effects.contains_key(&eff.text)
+                && !std_effects.contains(&eff.text.as_str())
+                && !self.loaded.modules[m].in_stdlib
+            {
+                let mut known: Vec<String> = self.names.effects.keys().cloned().collect();
+                known.extend(std_effects.iter().map(|s| s.to_string()));
+                known.sort();
                 let mut d = Diagnostic::new(
                     Code::W0018,
                     eff.span,

@@ -271,7 +271,7 @@ mod tests {
         assert_eq!(unescaped_host_dot("api\\.example\\.com"), None);
         assert_eq!(unescaped_host_dot(".*"), None);
         assert_eq!(unescaped_host_dot("[0-9]+.[0-9]+"), None);
-        assert_eq!(unescaped_host_dot("docs\\.rs|crates.io"), Some(14));
+        assert_eq!(unescaped_host_dot("docs\\.rs|crates.io"), Some(15));
     }
 
     #[test]

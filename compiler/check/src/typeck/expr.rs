@@ -281,6 +281,22 @@ impl Checker<'_> {
                 }
             }
         }
+        if !env.values {
+            if let Some(e) = self.names.values.get(name).copied() {
+                if self.visible(env.module, name, e.module) {
+                    let what = match e.id {
+                        ValueRef::State(_) => "a state variable",
+                        ValueRef::Attr(_) => "an attribute",
+                    };
+                    self.diags.push(
+                        Diagnostic::new(Code::E0205, span, "expected a constant value")
+                            .with_label(format!("`{name}` is {what}, not a constant"))
+                            .with_help("write a literal or an enum variant"),
+                    );
+                    return error_expr(span);
+                }
+            }
+        }
         // An enum variant: the expected enum first, else a unique owner.
         if let Some(Type::Enum(e)) = expected {
             if let Some(v) = self.variant_index(*e, name) {
@@ -348,9 +364,7 @@ impl Checker<'_> {
         }
         let mut d = self.unknown(Kind::Value, name, span, &candidates);
         d.message = format!("unknown name `{name}`");
-        if !env.values && self.names.values.contains_key(name) {
-            d = d.with_note("state and attributes cannot be used here: only constants");
-        } else if env.tools.is_empty() && !env.text && env.values {
+        if env.tools.is_empty() && !env.text && env.values {
             d = d.with_note("tool parameters are only in scope in rules, effect blocks and assertion steps on that tool");
         }
         self.diags.push(d);
