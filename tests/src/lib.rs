@@ -99,5 +99,6 @@ pub fn render_plain(checked: &Checked) -> String {
     for (_, f) in checked.sources.iter() {
         sources.add(f.name.replace(&root, ""), f.text.clone());
     }
-    render::human(&sources, &checked.diagnostics, false)
+    // Messages may name files too (import cycles, unreadable imports).
+    render::human(&sources, &checked.diagnostics, false).replace(&root, "")
 }

@@ -485,7 +485,16 @@ impl<'a> Checker<'a> {
                     let mut d = Diagnostic::new(Code::E0106, n.span, format!("unknown type `{other}`"))
                         .with_label("not a type")
                         .with_note("the types are bool, int, str, path, url, json, list<T>, enum { .. } and int[lo..hi]");
-                    if let Some(s) = crate::suggest::best(other, names) {
+                    // JSON Schema and other languages spell types their way.
+                    let alias = match other {
+                        "string" | "String" | "text" => Some("str"),
+                        "boolean" => Some("bool"),
+                        "integer" | "number" | "i64" | "u32" => Some("int"),
+                        "object" | "any" => Some("json"),
+                        "array" => Some("list<str>"),
+                        _ => None,
+                    };
+                    if let Some(s) = alias.or_else(|| crate::suggest::best(other, names)) {
                         d = d
                             .with_help(format!("did you mean `{s}`?"))
                             .with_fix(format!("replace with `{s}`"), n.span, s);

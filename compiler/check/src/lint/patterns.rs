@@ -57,13 +57,16 @@ fn regex_lints(pattern: &str, span: Span, sources: &SourceMap, redact: bool, out
         _ => {}
     }
     if let Some(offset) = unescaped_host_dot(pattern) {
+        let is_host_char = |c: char| c.is_ascii_alphanumeric() || c == '-';
+        let left = pattern[..offset]
+            .rfind(|c: char| !is_host_char(c))
+            .map_or(0, |i| i + 1);
+        let right = pattern[offset + 1..]
+            .find(|c: char| !is_host_char(c))
+            .map_or(pattern.len(), |i| offset + 1 + i);
+        let (a, b) = (&pattern[left..offset], &pattern[offset + 1..right]);
         let mut d = Diagnostic::new(Code::W0011, lit, "unescaped `.` in a host name matches any character")
-            .with_label(format!(
-                "`{}` also matches `{}X{}`",
-                pattern,
-                &pattern[..offset],
-                &pattern[offset + 1..]
-            ))
+            .with_label(format!("`{a}.{b}` here also matches `{a}X{b}`"))
             .with_help("escape it: in a Guard string write `\\\\.`");
         // Offer the fix when the literal has no escapes, so source offsets
         // equal value offsets.

@@ -364,6 +364,7 @@ impl Checker<'_> {
         }
         let mut d = self.unknown(Kind::Value, name, span, &candidates);
         d.message = format!("unknown name `{name}`");
+        d.primary.message = "not a parameter, state variable, attribute or enum variant in scope here".into();
         if env.tools.is_empty() && !env.text && env.values {
             d = d.with_note("tool parameters are only in scope in rules, effect blocks and assertion steps on that tool");
         }

@@ -110,7 +110,11 @@ impl Checker<'_> {
                 Diagnostic::new(
                     Code::E0303,
                     t.name.span,
-                    format!("this test does not give {} that the policy reads", missing.join(", ")),
+                    format!(
+                        "this test does not set {} {}, which the policy reads",
+                        if missing.len() == 1 { "attribute" } else { "attributes" },
+                        missing.join(", ")
+                    ),
                 )
                 .with_label("attributes missing")
                 .with_note("the runtime denies every event of a session that lacks an attribute the policy reads")
