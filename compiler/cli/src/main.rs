@@ -1,4 +1,27 @@
-//! `guardc`, the Guard policy compiler's command-line interface. Work in
-//! progress: subcommands land in follow-up commits.
+//! `guardc`, the Guard policy compiler's command-line interface.
+//!
+//! This file only parses the command line and dispatches; each subcommand
+//! lives in its own module ([`check`], [`explain`]) and returns the process
+//! exit code. Exit codes are part of the interface (see
+//! `docs/diagnostics.md`): 0 clean, 1 findings, 2 usage or input errors.
+//! Usage errors are reported by clap, which also exits with 2.
 
-fn main() {}
+mod check;
+mod cli;
+mod explain;
+mod walk;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match &cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Explain(args) => explain::run(args),
+    };
+    ExitCode::from(code)
+}

@@ -1,0 +1,94 @@
+//! The command-line surface, as clap derive types. Keeping every flag here,
+//! apart from the code that acts on it, makes `--help` and the docs easy to
+//! compare with one another.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The Guard policy compiler.
+#[derive(Debug, Parser)]
+#[command(name = "guardc", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check policies for errors and warnings.
+    ///
+    /// Exit status: 0 when no errors were found (warnings are allowed unless
+    /// --deny-warnings), 1 when there are errors (or warnings with
+    /// --deny-warnings), 2 when a path could not be read or the command line
+    /// is wrong.
+    Check(CheckArgs),
+    /// Explain a diagnostic code, e.g. `guardc explain E0101`.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files or directories to check. Directories are searched recursively
+    /// for `*.guard` files, skipping hidden directories and `target`.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// How to write the report: `human` to stderr, the others to stdout.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Write the report to FILE instead; the summary still goes to stderr.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Treat warnings as errors for the exit status.
+    #[arg(long)]
+    pub deny_warnings: bool,
+
+    /// When to colour human output. `auto` colours only a terminal, and
+    /// never when NO_COLOR is set.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Annotated source snippets, like rustc.
+    Human,
+    /// A versioned JSON document (see docs/diagnostics.md).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=...::message`).
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The code to explain, e.g. E0101 (case does not matter).
+    #[arg(required_unless_present = "list", conflicts_with = "list")]
+    pub code: Option<String>,
+
+    /// List every code with its title.
+    #[arg(long)]
+    pub list: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}
