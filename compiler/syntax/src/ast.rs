@@ -194,10 +194,15 @@ pub enum Verdict {
     Allow,
     Deny,
     /// `escalate TARGET to GATE`
-    Escalate { gate: Ident },
+    Escalate {
+        gate: Ident,
+    },
     /// `redact output C matching regex "RE" with "REPLACEMENT"`; the target
     /// is always `Target::Output`.
-    Redact { regex: StrLit, replacement: StrLit },
+    Redact {
+        regex: StrLit,
+        replacement: StrLit,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -361,17 +366,26 @@ pub enum ExprKind {
     /// A bare name: parameter, state, attribute or enum variant.
     Name(Ident),
     /// `f(a, b)` for the built-in functions.
-    Call { func: Ident, args: Vec<Expr> },
+    Call {
+        func: Ident,
+        args: Vec<Expr>,
+    },
     /// `has(param)`; `has` is a reserved word, so this is its own form.
     Has(Ident),
-    Unary { op: UnOp, expr: Box<Expr> },
+    Unary {
+        op: UnOp,
+        expr: Box<Expr>,
+    },
     Binary {
         op: BinOp,
         lhs: Box<Expr>,
         rhs: Box<Expr>,
     },
     /// `x in list`
-    In { lhs: Box<Expr>, rhs: Box<Expr> },
+    In {
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
     /// `x matches glob "G"` / `x matches regex "R"`
     Matches {
         lhs: Box<Expr>,

@@ -280,8 +280,7 @@ pub fn tokenize(file: FileId, text: &str) -> (Vec<Spanned>, Vec<Diagnostic>) {
     // run like `@#$` gives one diagnostic rather than three.
     let mut stray: Option<(usize, usize)> = None;
 
-    let mut lexer = Raw::lexer(text).spanned();
-    while let Some((raw, range)) = lexer.next() {
+    for (raw, range) in Raw::lexer(text).spanned() {
         let (start, end) = snap(text, range.start, range.end);
         match raw {
             Err(()) => {

@@ -8,8 +8,15 @@ const F: FileId = FileId(0);
 /// The non-trivia tokens of `src`, failing on any diagnostic.
 fn toks(src: &str) -> Vec<Token> {
     let (tokens, diags) = tokenize(F, src);
-    assert!(diags.is_empty(), "unexpected diagnostics for {src:?}: {diags:#?}");
-    tokens.into_iter().map(|(t, _)| t).filter(|t| !t.is_trivia()).collect()
+    assert!(
+        diags.is_empty(),
+        "unexpected diagnostics for {src:?}: {diags:#?}"
+    );
+    tokens
+        .into_iter()
+        .map(|(t, _)| t)
+        .filter(|t| !t.is_trivia())
+        .collect()
 }
 
 /// The codes of the diagnostics for `src`.
@@ -40,7 +47,10 @@ fn keywords_and_names() {
         ]
     );
     // Keywords are whole words only.
-    assert_eq!(toks("policyx tools allowed"), [id("policyx"), id("tools"), id("allowed")]);
+    assert_eq!(
+        toks("policyx tools allowed"),
+        [id("policyx"), id("tools"), id("allowed")]
+    );
     assert!(Token::Test.is_reserved() && !Token::Test.is_contextual());
     assert!(Token::Output.is_contextual() && !Token::Output.is_reserved());
     assert_eq!(Token::Labels.name_text(), Some("labels"));
@@ -49,7 +59,10 @@ fn keywords_and_names() {
 
 #[test]
 fn backtick_names() {
-    assert_eq!(toks("`get-env` `test` `a b.c`"), [id("get-env"), id("test"), id("a b.c")]);
+    assert_eq!(
+        toks("`get-env` `test` `a b.c`"),
+        [id("get-env"), id("test"), id("a b.c")]
+    );
     assert_eq!(codes("``"), [Code::E0005]);
     assert_eq!(codes("`get-env\ntool"), [Code::E0005]);
     let (tokens, _) = tokenize(F, "`oops\ntool");
@@ -100,7 +113,12 @@ fn punctuation() {
 fn numbers_and_durations() {
     assert_eq!(
         toks("0 42 007 9223372036854775807"),
-        [Token::Int(0), Token::Int(42), Token::Int(7), Token::Int(i64::MAX)]
+        [
+            Token::Int(0),
+            Token::Int(42),
+            Token::Int(7),
+            Token::Int(i64::MAX)
+        ]
     );
     assert_eq!(
         toks("500ms 30s 15m 2h 1d"),
@@ -131,12 +149,28 @@ fn strings_and_escapes() {
         ]
     );
     let (tokens, diags) = tokenize(F, r#""\d+\.x""#);
-    assert_eq!(diags.iter().map(|d| d.code).collect::<Vec<_>>(), [Code::E0002, Code::E0002]);
-    assert_eq!(diags[0].help.as_deref().map(|h| h.contains(r"in a regex write `\\d`")), Some(true));
+    assert_eq!(
+        diags.iter().map(|d| d.code).collect::<Vec<_>>(),
+        [Code::E0002, Code::E0002]
+    );
+    assert_eq!(
+        diags[0]
+            .help
+            .as_deref()
+            .map(|h| h.contains(r"in a regex write `\\d`")),
+        Some(true)
+    );
     assert_eq!(&r#""\d+\.x""#[diags[0].span().range()], r"\d");
     // The value keeps the bad escape as written.
     assert_eq!(tokens[0].0, Token::Str(r"\d+\.x".into()));
-    for bad in [r#""\u{}""#, r#""\u{110000}""#, r#""\u{d800}""#, r#""\u{1234567}""#, r#""\u00e9""#, r#""\u{zz}""#] {
+    for bad in [
+        r#""\u{}""#,
+        r#""\u{110000}""#,
+        r#""\u{d800}""#,
+        r#""\u{1234567}""#,
+        r#""\u00e9""#,
+        r#""\u{zz}""#,
+    ] {
         assert_eq!(codes(bad), [Code::E0002], "{bad}");
     }
 }
@@ -144,9 +178,15 @@ fn strings_and_escapes() {
 #[test]
 fn unterminated_strings_stop_at_the_line_end() {
     let (tokens, diags) = tokenize(F, "\"abc\ndeny;");
-    assert_eq!(diags.iter().map(|d| d.code).collect::<Vec<_>>(), [Code::E0001]);
+    assert_eq!(
+        diags.iter().map(|d| d.code).collect::<Vec<_>>(),
+        [Code::E0001]
+    );
     let kinds: Vec<&Token> = tokens.iter().map(|t| &t.0).collect();
-    assert_eq!(kinds, [&Token::Str("abc".into()), &Token::Deny, &Token::Semi]);
+    assert_eq!(
+        kinds,
+        [&Token::Str("abc".into()), &Token::Deny, &Token::Semi]
+    );
     assert_eq!(codes("\"abc\\"), [Code::E0001]);
     assert_eq!(codes("\"abc\\\n\""), [Code::E0001, Code::E0001]);
 }
@@ -178,7 +218,10 @@ fn comments_are_trivia() {
 #[test]
 fn stray_characters_one_diagnostic_per_run() {
     let (tokens, diags) = tokenize(F, "a @#$ b é c");
-    assert_eq!(diags.iter().map(|d| d.code).collect::<Vec<_>>(), [Code::E0003, Code::E0003]);
+    assert_eq!(
+        diags.iter().map(|d| d.code).collect::<Vec<_>>(),
+        [Code::E0003, Code::E0003]
+    );
     assert_eq!(diags[0].message, "unexpected characters `@#$`");
     assert_eq!(diags[1].message, "unexpected character `é`");
     assert_eq!(tokens.iter().filter(|t| t.0 == Token::Error).count(), 2);
@@ -190,7 +233,9 @@ fn spans_are_bytes_on_char_boundaries() {
     let src = "é \"ü\" `ß` ∀x";
     let (tokens, diags) = tokenize(F, src);
     for (_, span) in &tokens {
-        assert!(src.is_char_boundary(span.start as usize) && src.is_char_boundary(span.end as usize));
+        assert!(
+            src.is_char_boundary(span.start as usize) && src.is_char_boundary(span.end as usize)
+        );
     }
     assert_eq!(token_text(src, tokens[1].1), "\"ü\"");
     assert_eq!(diags.len(), 2);
@@ -203,7 +248,11 @@ fn every_diagnostic_message_is_lower_case_with_a_label() {
     assert_eq!(diags.len(), 8, "{diags:#?}");
     for d in diags {
         let first = d.message.chars().next().unwrap_or('x');
-        assert!(!first.is_uppercase() && !d.message.ends_with('.'), "{}", d.message);
+        assert!(
+            !first.is_uppercase() && !d.message.ends_with('.'),
+            "{}",
+            d.message
+        );
         assert!(!d.primary.message.is_empty(), "{d:?}");
     }
 }

@@ -101,10 +101,7 @@ fn cut_before(sig: &[Sig], i: usize, depth: usize) -> bool {
             if depth == 0 {
                 prev != Some(&Token::Default)
             } else {
-                matches!(
-                    prev,
-                    Some(Token::Semi | Token::LBrace | Token::RBrace)
-                )
+                matches!(prev, Some(Token::Semi | Token::LBrace | Token::RBrace))
             }
         }
         Token::State => is_name(next) && next2 == Some(&Token::Colon),

@@ -44,6 +44,23 @@ const EXPR_START: &[&str] = &[
     "IDENT",
 ];
 
+/// Operators that would only continue an expression; listed only when
+/// nothing else was expected, since "expected `;`" is the useful part.
+const OPERATORS: &[&str] = &[
+    "\"||\"",
+    "\"&&\"",
+    "\"==\"",
+    "\"!=\"",
+    "\"<\"",
+    "\"<=\"",
+    "\">\"",
+    "\">=\"",
+    "\"+\"",
+    "\"-\"",
+    "\"in\"",
+    "\"matches\"",
+];
+
 /// Contextual keywords as lalrpop names them; folded into "a name".
 const CONTEXTUAL: &[&str] = &[
     "\"to\"",
@@ -73,9 +90,9 @@ pub(crate) fn parse_error(
             expected,
         } => unexpected_token(ctx, l, r, &token, &expected),
         ParseError::UnrecognizedEof { expected, .. } => unexpected_end(ctx, &expected),
-        ParseError::ExtraToken { token: (l, token, r) } => {
-            unexpected_token(ctx, l, r, &token, &[])
-        }
+        ParseError::ExtraToken {
+            token: (l, token, r),
+        } => unexpected_token(ctx, l, r, &token, &[]),
         ParseError::InvalidToken { location } => {
             let span = Span::new(ctx.file, location, location);
             Diagnostic::new(Code::E0010, span, "invalid token").with_label("not a token")
@@ -129,6 +146,11 @@ fn readable_expected(expected: &[String]) -> Vec<String> {
         .iter()
         .all(|n| has(n));
     let name = has("IDENT");
+    // `<` also opens `list<T>`; only an expected `&&` or `||` shows that the
+    // parser is in the middle of an expression.
+    let after_expression = has("\"&&\"") || has("\"||\"");
+    let drop_operators =
+        after_expression && !expected.iter().all(|e| OPERATORS.contains(&e.as_str()));
     let mut out: Vec<String> = Vec::new();
     if has("\";\"") {
         out.push("`;`".to_string());
@@ -138,6 +160,9 @@ fn readable_expected(expected: &[String]) -> Vec<String> {
             continue;
         }
         if name && CONTEXTUAL.contains(&e.as_str()) {
+            continue;
+        }
+        if drop_operators && OPERATORS.contains(&e.as_str()) {
             continue;
         }
         let readable = match e.as_str() {
@@ -186,7 +211,10 @@ fn unexpected_token(
 ) -> Diagnostic {
     let span = Span::new(ctx.file, l, r);
     let found = describe(ctx, l, r, token);
-    let at_start = ctx.tokens.first().is_some_and(|s| s.span.start as usize == l);
+    let at_start = ctx
+        .tokens
+        .first()
+        .is_some_and(|s| s.span.start as usize == l);
     if at_start {
         let mut diag = Diagnostic::new(Code::E0010, span, format!("expected an item, found {found}"))
             .with_label("not the start of an item")
@@ -194,9 +222,9 @@ fn unexpected_token(
                 "items start with a keyword such as `tool`, `state`, `allow`, `deny`, `on`, `assert` or `test`",
             );
         if *token == Token::Semi {
-            diag = diag
-                .with_help("remove this extra `;`")
-                .with_fix("remove the extra `;`", span, "");
+            diag =
+                diag.with_help("remove this extra `;`")
+                    .with_fix("remove the extra `;`", span, "");
         }
         return diag;
     }
@@ -211,12 +239,39 @@ fn unexpected_token(
     }
 
     let list = readable_expected(expected);
-    let mut diag = Diagnostic::new(
-        Code::E0010,
-        span,
-        format!("expected {}, found {found}", one_of(&list)),
-    )
-    .with_label(format!("unexpected {found}"));
+    let message = format!("expected {}, found {found}", one_of(&list));
+    let prev = ctx
+        .tokens
+        .iter()
+        .take_while(|s| (s.span.start as usize) < l)
+        .last();
+    let wants = |name: &str| expected.iter().any(|e| e == name);
+
+    // A `;` missing at the end of a line is reported where it belongs, as
+    // rustc does, rather than at the first token of the next line.
+    let line_end = prev.filter(|p| {
+        wants("\";\"")
+            && ctx
+                .text
+                .get(p.span.end as usize..l)
+                .is_some_and(|gap| gap.contains('\n'))
+    });
+    if let Some(p) = line_end {
+        let at = p.span.after();
+        return Diagnostic::new(Code::E0010, at, message)
+            .with_label("expected `;` here")
+            .with_secondary(span, format!("unexpected {found}"))
+            .with_fix("insert `;`", at, ";");
+    }
+
+    let mut diag =
+        Diagnostic::new(Code::E0010, span, message).with_label(format!("unexpected {found}"));
+    if *token == Token::Eq && wants("\"==\"") {
+        diag = diag.with_help("to compare two values, write `==`");
+    }
+    if *token == Token::EqEq && wants("\"=\"") {
+        diag = diag.with_help("to assign a value, write `=`");
+    }
 
     let wants_name = expected.iter().any(|e| e == "IDENT");
     if wants_name && token.is_reserved() {
@@ -226,13 +281,7 @@ fn unexpected_token(
             ));
         }
     }
-    let prev = ctx
-        .tokens
-        .iter()
-        .take_while(|s| (s.span.start as usize) < l)
-        .last()
-        .map(|s| &s.token);
-    match (prev, token) {
+    match (prev.map(|s| &s.token), token) {
         (Some(Token::Output), Token::Dot) => {
             diag = diag.with_help(
                 "`output` starts an output target here; a tool named `output` must be written in backticks",
@@ -272,7 +321,12 @@ fn unexpected_end(ctx: &ChunkContext<'_>, expected: &[String]) -> Diagnostic {
         .with_label(format!("the {kind} is incomplete here"))
     };
     if let Some(next) = ctx.next {
-        let shown = describe(ctx, next.span.start as usize, next.span.end as usize, &next.token);
+        let shown = describe(
+            ctx,
+            next.span.start as usize,
+            next.span.end as usize,
+            &next.token,
+        );
         diag = diag.with_secondary(next.span, format!("{shown} starts the next item"));
     }
     diag

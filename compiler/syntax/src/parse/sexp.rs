@@ -14,18 +14,29 @@ pub fn item(item: &Item) -> String {
 }
 
 fn names(ids: &[Ident]) -> String {
-    ids.iter().map(|i| i.text.as_str()).collect::<Vec<_>>().join(" ")
+    ids.iter()
+        .map(|i| i.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn write_item(out: &mut String, kind: &ItemKind) {
     let _ = match kind {
         ItemKind::Policy(n) => write!(out, "(policy {})", n.text),
-        ItemKind::Use(Use::Module { path, names: None }) => write!(out, "(use {})", join(path, "::")),
-        ItemKind::Use(Use::Module { path, names: Some(ns) }) => write!(
+        ItemKind::Use(Use::Module { path, names: None }) => {
+            write!(out, "(use {})", join(path, "::"))
+        }
+        ItemKind::Use(Use::Module {
+            path,
+            names: Some(ns),
+        }) => write!(
             out,
             "(use {} {{{}}})",
             join(path, "::"),
-            ns.iter().map(ToolPath::dotted).collect::<Vec<_>>().join(" ")
+            ns.iter()
+                .map(ToolPath::dotted)
+                .collect::<Vec<_>>()
+                .join(" ")
         ),
         ItemKind::Use(Use::File(s)) => write!(out, "(use {:?})", s.value),
         ItemKind::Label(ls) => write!(out, "(label {})", names(ls)),
@@ -34,7 +45,14 @@ fn write_item(out: &mut String, kind: &ItemKind) {
             let params: Vec<String> = t
                 .params
                 .iter()
-                .map(|p| format!("({} {}{})", p.name.text, ty(&p.ty), if p.optional { "?" } else { "" }))
+                .map(|p| {
+                    format!(
+                        "({} {}{})",
+                        p.name.text,
+                        ty(&p.ty),
+                        if p.optional { "?" } else { "" }
+                    )
+                })
                 .collect();
             let _ = write!(out, "(tool {} ({})", t.name.dotted(), params.join(" "));
             if let Some(r) = &t.ret {
@@ -49,7 +67,13 @@ fn write_item(out: &mut String, kind: &ItemKind) {
             write!(out, ")")
         }
         ItemKind::Attr(a) => write!(out, "(attr {} {})", a.name.text, ty(&a.ty)),
-        ItemKind::State(s) => write!(out, "(state {} {} {})", s.name.text, ty(&s.ty), expr(&s.init)),
+        ItemKind::State(s) => write!(
+            out,
+            "(state {} {} {})",
+            s.name.text,
+            ty(&s.ty),
+            expr(&s.init)
+        ),
         ItemKind::Gate(g) => {
             let fields: Vec<String> = g
                 .fields
@@ -93,7 +117,12 @@ fn write_item(out: &mut String, kind: &ItemKind) {
                 AssertKind::Never => "never",
                 AssertKind::Possible => "possible",
             };
-            let _ = write!(out, "(assert {} {kind} {}", a.name.text, step(&a.pattern.first));
+            let _ = write!(
+                out,
+                "(assert {} {kind} {}",
+                a.name.text,
+                step(&a.pattern.first)
+            );
             for (link, s) in &a.pattern.rest {
                 let l = match link {
                     Link::Eventually => "~>",
@@ -111,7 +140,9 @@ fn write_item(out: &mut String, kind: &ItemKind) {
             for s in &t.steps {
                 let _ = match s {
                     TestStep::Expect { expr: e, .. } => write!(out, " (expect {})", expr(e)),
-                    TestStep::Event { event, expected, .. } => {
+                    TestStep::Event {
+                        event, expected, ..
+                    } => {
                         write!(out, " ({} => {})", ev(event), exp(expected))
                     }
                 };
@@ -122,14 +153,19 @@ fn write_item(out: &mut String, kind: &ItemKind) {
 }
 
 fn join(ids: &[Ident], sep: &str) -> String {
-    ids.iter().map(|i| i.text.as_str()).collect::<Vec<_>>().join(sep)
+    ids.iter()
+        .map(|i| i.text.as_str())
+        .collect::<Vec<_>>()
+        .join(sep)
 }
 
 fn ty(t: &TypeExpr) -> String {
     match &t.kind {
         TypeExprKind::Named(n) => n.text.clone(),
         TypeExprKind::Applied { name, arg } => format!("{}<{}>", name.text, ty(arg)),
-        TypeExprKind::Ranged { name, lo, hi } => format!("{}[{}..{}]", name.text, lo.value, hi.value),
+        TypeExprKind::Ranged { name, lo, hi } => {
+            format!("{}[{}..{}]", name.text, lo.value, hi.value)
+        }
         TypeExprKind::Enum(vs) => format!("enum{{{}}}", names(vs)),
     }
 }
@@ -147,7 +183,10 @@ fn target(t: &Target) -> String {
         TargetKind::Any => "*".to_string(),
         TargetKind::Set(ps) => format!(
             "{{{}}}",
-            ps.iter().map(ToolPath::dotted).collect::<Vec<_>>().join(" ")
+            ps.iter()
+                .map(ToolPath::dotted)
+                .collect::<Vec<_>>()
+                .join(" ")
         ),
         TargetKind::Output(c) => format!("(output {})", c.text),
     }
@@ -205,7 +244,9 @@ pub fn expr(e: &Expr) -> String {
         ExprKind::Call { func, args } => format!(
             "(call {}{})",
             func.text,
-            args.iter().map(|a| format!(" {}", expr(a))).collect::<String>()
+            args.iter()
+                .map(|a| format!(" {}", expr(a)))
+                .collect::<String>()
         ),
         ExprKind::Has(n) => format!("(has {})", n.text),
         ExprKind::Unary { op, expr: x } => {
@@ -215,7 +256,9 @@ pub fn expr(e: &Expr) -> String {
             };
             format!("({op} {})", expr(x))
         }
-        ExprKind::Binary { op, lhs, rhs } => format!("({} {} {})", op.as_str(), expr(lhs), expr(rhs)),
+        ExprKind::Binary { op, lhs, rhs } => {
+            format!("({} {} {})", op.as_str(), expr(lhs), expr(rhs))
+        }
         ExprKind::In { lhs, rhs } => format!("(in {} {})", expr(lhs), expr(rhs)),
         ExprKind::Matches { lhs, kind, pattern } => {
             let k = match kind {

@@ -11,7 +11,10 @@ const F: FileId = FileId(0);
 /// Parses `src`, fails on any diagnostic, and renders each item.
 fn ok(src: &str) -> Vec<String> {
     let (file, diags) = parse_file(F, src);
-    assert!(diags.is_empty(), "unexpected diagnostics for {src:?}: {diags:#?}");
+    assert!(
+        diags.is_empty(),
+        "unexpected diagnostics for {src:?}: {diags:#?}"
+    );
     file.items.iter().map(sexp::item).collect()
 }
 
@@ -50,7 +53,10 @@ fn header_use_label_effect() {
             "(effect read write)",
         ]
     );
-    assert_eq!(one("use std::tools::{fs.read, mail.send,};"), "(use std::tools {fs.read mail.send})");
+    assert_eq!(
+        one("use std::tools::{fs.read, mail.send,};"),
+        "(use std::tools {fs.read mail.send})"
+    );
 }
 
 #[test]
@@ -63,7 +69,10 @@ fn tools() {
         one("tool m.send(to: str, cc: list<str>?, n: int, k: enum { a, b }) effects [external, irreversible];"),
         "(tool m.send ((to str) (cc list<str>?) (n int) (k enum{a b})) effects[external irreversible])"
     );
-    assert_eq!(one("tool t() labels [] effects [];"), "(tool t () labels[] effects[])");
+    assert_eq!(
+        one("tool t() labels [] effects [];"),
+        "(tool t () labels[] effects[])"
+    );
 }
 
 #[test]
@@ -72,17 +81,38 @@ fn contextual_keywords_are_names() {
         one("tool x.y(path: path, to: str, state: str, labels: str, type: str);"),
         "(tool x.y ((path path) (to str) (state str) (labels str) (type str)))"
     );
-    assert_eq!(one("tool everything.`get-env`();"), "(tool everything.get-env ())");
-    assert_eq!(one("tool output.on.default(effects: str);"), "(tool output.on.default ((effects str)))");
-    assert_eq!(one("tool `test`.`when`(`has`: str);"), "(tool test.when ((has str)))");
-    assert_eq!(one("state state: bool = state;"), "(state state bool state)");
+    assert_eq!(
+        one("tool everything.`get-env`();"),
+        "(tool everything.get-env ())"
+    );
+    assert_eq!(
+        one("tool output.on.default(effects: str);"),
+        "(tool output.on.default ((effects str)))"
+    );
+    assert_eq!(
+        one("tool `test`.`when`(`has`: str);"),
+        "(tool test.when ((has str)))"
+    );
+    assert_eq!(
+        one("state state: bool = state;"),
+        "(state state bool state)"
+    );
     assert_eq!(one("channel output;"), "(channel output)");
     assert_eq!(one("gate to { with: 1; }"), "(gate to (with 1))");
-    assert_eq!(one("label labels, effects, on;"), "(label labels effects on)");
-    assert_eq!(one("escalate to.with to approved;"), "(escalate-to approved to.with)");
+    assert_eq!(
+        one("label labels, effects, on;"),
+        "(label labels effects on)"
+    );
+    assert_eq!(
+        one("escalate to.with to approved;"),
+        "(escalate-to approved to.with)"
+    );
     assert_eq!(one("allow output output;"), "(allow (output output))");
     assert_eq!(one("allow `output`.read;"), "(allow output.read)");
-    assert_eq!(one("on expect.glob { regex = default + 1; }"), "(on expect.glob (= regex (+ default 1)))");
+    assert_eq!(
+        one("on expect.glob { regex = default + 1; }"),
+        "(on expect.glob (= regex (+ default 1)))"
+    );
     assert_eq!(
         one("test \"t\" { output.x(matching: 1) => escalate approved, rejected approved; `expect`.x() => deny; }"),
         "(test \"t\" ((call output.x (matching 1)) => (escalate approved rejected approved)) ((call expect.x) => deny))"
@@ -105,7 +135,10 @@ fn attr_state_gate_channel_default() {
         "(gate g (approvers [\"secops\"]) (timeout 900000ms))"
     );
     assert_eq!(one("gate empty {}"), "(gate empty )");
-    assert_eq!(ok("default deny; default allow;"), ["(default deny)", "(default allow)"]);
+    assert_eq!(
+        ok("default deny; default allow;"),
+        ["(default deny)", "(default allow)"]
+    );
 }
 
 #[test]
@@ -115,7 +148,10 @@ fn rules_and_targets() {
     assert_eq!(one("deny *.read;"), "(deny (glob *.read))");
     assert_eq!(one("deny a.*.b;"), "(deny (glob a.*.b))");
     assert_eq!(one("deny *;"), "(deny *)");
-    assert_eq!(one("allow {mail.send, http.post};"), "(allow {mail.send http.post})");
+    assert_eq!(
+        one("allow {mail.send, http.post};"),
+        "(allow {mail.send http.post})"
+    );
     assert_eq!(
         one("escalate http.post to review when context has private because \"why\";"),
         "(escalate-to review http.post (when (context-has private)) (because \"why\"))"
@@ -124,9 +160,14 @@ fn rules_and_targets() {
         one("redact output user matching regex \"[0-9]{3}\" with \"[n]\";"),
         "(redact \"[0-9]{3}\" \"[n]\" (output user))"
     );
-    assert_eq!(one("deny output webhook when x;"), "(deny (output webhook) (when x))");
+    assert_eq!(
+        one("deny output webhook when x;"),
+        "(deny (output webhook) (when x))"
+    );
     let (file, _) = parse_file(F, "deny *;");
-    let ItemKind::Rule(rule) = &file.items[0].kind else { panic!() };
+    let ItemKind::Rule(rule) = &file.items[0].kind else {
+        panic!()
+    };
     assert_eq!(rule.target.kind, TargetKind::Any);
 }
 
@@ -157,7 +198,10 @@ fn tests_blocks() {
         one("test \"q\" with env = prod, n = 1 { mail.send(to: \"a\", n: 2) => escalate user approved; output webhook(\"s\") => deny; m.r() => allow; expect sends == 1; }"),
         "(test \"q\" (with env prod) (with n 1) ((call mail.send (to \"a\") (n 2)) => (escalate user approved)) ((output webhook \"s\") => deny) ((call m.r) => allow) (expect (== sends 1)))"
     );
-    assert_eq!(one("test \"e\" { a() => escalate g1, g2 rejected; }"), "(test \"e\" ((call a) => (escalate g1 g2 rejected)))");
+    assert_eq!(
+        one("test \"e\" { a() => escalate g1, g2 rejected; }"),
+        "(test \"e\" ((call a) => (escalate g1 g2 rejected)))"
+    );
 }
 
 #[test]
@@ -170,13 +214,31 @@ fn expression_precedence() {
     assert_eq!(ex("-3 + -x - - 1"), "(- (+ (neg 3) (neg x)) (neg 1))");
     assert_eq!(ex("a + 1 < b"), "(< (+ a 1) b)");
     assert_eq!(ex("x in [\"a\", 1, 2s,]"), "(in x [\"a\" 1 2000ms])");
-    assert_eq!(ex("path matches glob \"/tmp/**\""), "(matches-glob path \"/tmp/**\")");
-    assert_eq!(ex("!(u matches regex \"a.*\")"), "(! (paren (matches-regex u \"a.*\")))");
-    assert_eq!(ex("has(p) && len(s) >= 3"), "(&& (has p) (>= (call len s) 3))");
-    assert_eq!(ex("host(url) in [\"docs.rs\"]"), "(in (call host url) [\"docs.rs\"])");
-    assert_eq!(ex("context has untrusted && env == prod"), "(&& (context-has untrusted) (== env prod))");
+    assert_eq!(
+        ex("path matches glob \"/tmp/**\""),
+        "(matches-glob path \"/tmp/**\")"
+    );
+    assert_eq!(
+        ex("!(u matches regex \"a.*\")"),
+        "(! (paren (matches-regex u \"a.*\")))"
+    );
+    assert_eq!(
+        ex("has(p) && len(s) >= 3"),
+        "(&& (has p) (>= (call len s) 3))"
+    );
+    assert_eq!(
+        ex("host(url) in [\"docs.rs\"]"),
+        "(in (call host url) [\"docs.rs\"])"
+    );
+    assert_eq!(
+        ex("context has untrusted && env == prod"),
+        "(&& (context-has untrusted) (== env prod))"
+    );
     assert_eq!(ex("f() != true || false"), "(|| (!= (call f) true) false)");
-    assert_eq!(ex("1ms + 30s + 15m + 2h + 1d"), "(+ (+ (+ (+ 1ms 30000ms) 900000ms) 7200000ms) 86400000ms)");
+    assert_eq!(
+        ex("1ms + 30s + 15m + 2h + 1d"),
+        "(+ (+ (+ (+ 1ms 30000ms) 900000ms) 7200000ms) 86400000ms)"
+    );
 }
 
 #[test]
@@ -191,12 +253,16 @@ fn spans_are_byte_offsets() {
     assert!(diags.is_empty());
     let item = &file.items[0];
     assert_eq!(&src[item.span.range()], "allow mail.read when x == \"é\";");
-    let ItemKind::Rule(rule) = &item.kind else { panic!() };
+    let ItemKind::Rule(rule) = &item.kind else {
+        panic!()
+    };
     assert_eq!(&src[rule.verdict_span.range()], "allow");
     assert_eq!(&src[rule.target.span.range()], "mail.read");
     let when = rule.when.as_ref().unwrap();
     assert_eq!(&src[when.span.range()], "x == \"é\"");
-    let ExprKind::Binary { rhs, .. } = &when.kind else { panic!() };
+    let ExprKind::Binary { rhs, .. } = &when.kind else {
+        panic!()
+    };
     assert_eq!(&src[rhs.span.range()], "\"é\"");
 }
 
@@ -215,7 +281,10 @@ fn language_reference_example_parses() {
     let (file, diags) = parse_file(F, src);
     assert!(diags.is_empty(), "{diags:#?}");
     assert_eq!(file.items.len(), 32);
-    assert_eq!(file.items[2].doc.as_deref(), Some("Reads messages from a mailbox folder."));
+    assert_eq!(
+        file.items[2].doc.as_deref(),
+        Some("Reads messages from a mailbox folder.")
+    );
 }
 
 #[test]
@@ -223,10 +292,15 @@ fn five_errors_five_diagnostics() {
     let src = "tool a(x str);\nallow b when;\ngate g { approvers [\"x\"]; }\ndeny c when x ==\nallow d;\ntest \"t\" { a(x: 1) => maybe; }\n";
     let found = errs(src);
     assert_eq!(found.len(), 5, "{found:#?}");
-    assert!(found.iter().all(|(c, _)| matches!(c, Code::E0010 | Code::E0011)));
+    assert!(found
+        .iter()
+        .all(|(c, _)| matches!(c, Code::E0010 | Code::E0011)));
     // The good item in between survives.
     let (file, _) = parse_file(F, src);
-    assert_eq!(file.items.iter().map(sexp::item).collect::<Vec<_>>(), ["(allow d)"]);
+    assert_eq!(
+        file.items.iter().map(sexp::item).collect::<Vec<_>>(),
+        ["(allow d)"]
+    );
 }
 
 #[test]
@@ -237,7 +311,10 @@ fn error_messages() {
     );
     assert_eq!(
         errs("tool t(a: str"),
-        [(Code::E0011, "expected one of `,`, `)`, `[`, `<` or `?`, found the end of the file".to_string())]
+        [(
+            Code::E0011,
+            "expected one of `,`, `)`, `[`, `<` or `?`, found the end of the file".to_string()
+        )]
     );
     assert_eq!(
         errs("allow t when x == ;"),
@@ -245,15 +322,27 @@ fn error_messages() {
     );
     assert_eq!(
         errs("tool t(test: str);"),
-        [(Code::E0010, "expected `)` or a name, found keyword `test`".to_string())]
+        [(
+            Code::E0010,
+            "expected `)` or a name, found keyword `test`".to_string()
+        )]
     );
-    assert_eq!(errs("foo;"), [(Code::E0010, "expected an item, found `foo`".to_string())]);
+    assert_eq!(
+        errs("foo;"),
+        [(Code::E0010, "expected an item, found `foo`".to_string())]
+    );
     assert_eq!(
         errs("on x { a = 1; } b = 2;"),
-        [(Code::E0010, "expected a new item after the end of the `on` block, found `b`".to_string())]
+        [(
+            Code::E0010,
+            "expected a new item after the end of the `on` block, found `b`".to_string()
+        )]
     );
     let (_, diags) = parse_file(F, "allow output.read;");
-    assert!(diags[0].help.as_deref().unwrap_or("").contains("backticks"), "{diags:#?}");
+    assert!(
+        diags[0].help.as_deref().unwrap_or("").contains("backticks"),
+        "{diags:#?}"
+    );
 }
 
 #[test]
@@ -261,7 +350,10 @@ fn unclosed_blocks_do_not_swallow_the_next_items() {
     let src = "on x { a = 1;\nallow y;\ngate g { approvers: [];\ndeny z;";
     let (file, diags) = parse_file(F, src);
     assert_eq!(diags.len(), 2, "{diags:#?}");
-    assert_eq!(file.items.iter().map(sexp::item).collect::<Vec<_>>(), ["(allow y)", "(deny z)"]);
+    assert_eq!(
+        file.items.iter().map(sexp::item).collect::<Vec<_>>(),
+        ["(allow y)", "(deny z)"]
+    );
 }
 
 #[test]
@@ -312,7 +404,10 @@ fn lexical_errors_do_not_cascade() {
 fn stray_semicolon_and_brace() {
     assert_eq!(errs("allow x;;").len(), 1);
     assert_eq!(errs("allow x; }")[0].1, "expected an item, found `}`");
-    assert_eq!(errs("gate g { } }")[0].1, "expected a new item after the end of the gate declaration, found `}`");
+    assert_eq!(
+        errs("gate g { } }")[0].1,
+        "expected a new item after the end of the gate declaration, found `}`"
+    );
 }
 
 #[test]
