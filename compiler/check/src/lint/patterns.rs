@@ -18,13 +18,19 @@ pub(super) fn lint_patterns(p: &Program, sources: &SourceMap, out: &mut Vec<Diag
             }
             ExprKind::Glob { lhs, pattern, regex } => glob_lints(lhs, pattern, regex, x.span, out),
             ExprKind::Binary { op: hir::BinOp::Eq, lhs, rhs } => {
-                impossible_eq(lhs, rhs, out);
-                impossible_eq(rhs, lhs, out);
+                impossible_eq(lhs, rhs, Whole::Value, out);
+                impossible_eq(rhs, lhs, Whole::Value, out);
             }
-            ExprKind::In { lhs, rhs } => impossible_eq(lhs, rhs, out),
-            ExprKind::Call { func: Builtin::StartsWith | Builtin::EndsWith | Builtin::Contains, args } => {
+            ExprKind::In { lhs, rhs } => impossible_eq(lhs, rhs, Whole::Value, out),
+            ExprKind::Call { func, args } => {
+                let part = match func {
+                    Builtin::StartsWith => Whole::Prefix,
+                    Builtin::EndsWith => Whole::Suffix,
+                    Builtin::Contains => Whole::Infix,
+                    _ => return,
+                };
                 if let [a, b] = args.as_slice() {
-                    impossible_eq(a, b, out);
+                    impossible_eq(a, b, part, out);
                 }
             }
             _ => {}
@@ -104,8 +110,17 @@ fn glob_lints(lhs: &hir::Expr, pattern: &str, _regex: &str, span: Span, out: &mu
     }
 }
 
+/// Which part of a value a literal is compared with.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Whole {
+    Value,
+    Prefix,
+    Suffix,
+    Infix,
+}
+
 /// W0013: `lower(x) == "Abc"`, `host(u) in ["Docs.rs"]`, `path == "/a/../b"`.
-fn impossible_eq(value: &hir::Expr, other: &hir::Expr, out: &mut Vec<Diagnostic>) {
+fn impossible_eq(value: &hir::Expr, other: &hir::Expr, part: Whole, out: &mut Vec<Diagnostic>) {
     let ExprKind::Lit(lit) = &other.kind else { return };
     let strings: Vec<&str> = match lit {
         Value::Str(s) => vec![s.as_str()],
@@ -124,6 +139,9 @@ fn impossible_eq(value: &hir::Expr, other: &hir::Expr, out: &mut Vec<Diagnostic>
                 .any(char::is_uppercase)
                 .then(|| format!("`{f}` is always lower-case, but \"{s}\" is not"))
         } else if value.ty == Type::Path && matches!(value.kind, ExprKind::Param(_)) {
+            // A prefix or infix may end with `/` (`starts_with(p, "/tmp/")`
+            // is the right way to test a directory); a whole value may not.
+            let s = if part == Whole::Value || part == Whole::Suffix { s } else { s.trim_end_matches('/') };
             non_normal_path(s).map(|w| format!("paths are normalised before rules see them, and {w}"))
         } else {
             None
