@@ -282,3 +282,19 @@ fn explain_unknown_code_exits_2_with_a_suggestion() {
     assert!(err.contains("unknown diagnostic code `E01011`"), "{err}");
     assert!(err.contains("did you mean `E0101`?"), "{err}");
 }
+
+#[test]
+fn unreadable_file_is_an_input_error_naming_it() {
+    let s = Scratch::new("utf8");
+    s.write("ok.guard", CLEAN);
+    std::fs::create_dir_all(s.path().join("bin")).unwrap();
+    std::fs::write(s.path().join("bin/x.guard"), [0xff, 0xfe]).unwrap();
+    let out = guardc(s.path(), &["check", "bin", "ok.guard"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("cannot read `bin/x.guard`"), "{err}");
+    assert!(
+        err.contains("checked 1 file: 0 errors, 0 warnings"),
+        "{err}"
+    );
+}
