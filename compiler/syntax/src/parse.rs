@@ -16,6 +16,7 @@
 
 pub(crate) mod actions;
 mod chunk;
+mod limits;
 mod report;
 
 use guard_diagnostics::{Code, Diagnostic, FileId, Span};
@@ -65,6 +66,7 @@ pub fn parse_file(file: FileId, text: &str) -> (SourceFile, Vec<Diagnostic>) {
             .filter(|d| matches!(d.code, Code::E0001 | Code::E0004))
             .map(|d| d.span().start),
     );
+    lex_breaks.sort_unstable();
 
     let sig: Vec<Sig> = tokens
         .iter()
@@ -95,6 +97,11 @@ pub fn parse_file(file: FileId, text: &str) -> (SourceFile, Vec<Diagnostic>) {
             .and_then(|r| sig.get(r.start))
             .map_or(u32::MAX, |s| s.span.start);
 
+        if let Some(diag) = limits::check_nesting(toks) {
+            diags.push(diag);
+            previous_failed = true;
+            continue;
+        }
         let stream = toks
             .iter()
             .map(|s| Ok((s.span.start as usize, s.token.clone(), s.span.end as usize)));
@@ -108,9 +115,9 @@ pub fn parse_file(file: FileId, text: &str) -> (SourceFile, Vec<Diagnostic>) {
                 items.push(item);
             }
             Err(err) => {
-                let tainted = lex_breaks
-                    .iter()
-                    .any(|&p| p >= first.span.start && p < next_start);
+                // The first lexical break at or after the chunk's start.
+                let i = lex_breaks.partition_point(|&p| p < first.span.start);
+                let tainted = lex_breaks.get(i).is_some_and(|&p| p < next_start);
                 let continuation = previous_failed && !chunk::starts_item(&sig, range.start);
                 previous_failed = true;
                 if tainted || continuation {

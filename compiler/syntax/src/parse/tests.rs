@@ -415,3 +415,42 @@ fn empty_and_trivia_only_files() {
     assert!(ok("").is_empty());
     assert!(ok("  // nothing\n/* at /* all */ */\n/// dangling doc").is_empty());
 }
+
+#[test]
+fn deep_nesting_is_refused_without_overflowing_the_stack() {
+    for src in [
+        format!("allow t when {}x;", "!".repeat(200_000)),
+        format!(
+            "allow t when {}x{};",
+            "(".repeat(200_000),
+            ")".repeat(200_000)
+        ),
+        format!("allow t when x{};", " + x".repeat(200_000)),
+        format!("allow t when x{}", " || x".repeat(200_000)),
+        format!("tool t(a: {}str);", "list<".repeat(200_000)),
+    ] {
+        let found = errs(&src);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].1, "expression nests too deeply");
+    }
+    // Deep but reasonable nesting is fine.
+    let src = format!("allow t when {}x{};", "(".repeat(100), ")".repeat(100));
+    assert!(errs(&src).is_empty());
+    // Long flat lists and many separate conditions are not nesting.
+    let list = vec!["1"; 5_000].join(", ");
+    assert!(errs(&format!("allow t when x in [{list}];")).is_empty());
+    let steps = "expect a == 1 && b == 2;".repeat(2_000);
+    assert!(errs(&format!("test \"t\" {{ {steps} }}")).is_empty());
+}
+
+#[test]
+fn many_errors_stay_linear() {
+    // 50 000 stray characters, each in its own failing chunk: one
+    // diagnostic each, and no quadratic search between them.
+    let src = "@;".repeat(50_000);
+    let (_, diags) = parse_file(F, &src);
+    assert_eq!(diags.len(), 50_000);
+    let src = "allow x; ;".repeat(20_000);
+    let (file, diags) = parse_file(F, &src);
+    assert_eq!((file.items.len(), diags.len()), (20_000, 20_000));
+}
