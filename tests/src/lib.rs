@@ -66,7 +66,8 @@ pub fn expected(source: &str) -> Result<BTreeSet<(u32, Code)>, String> {
             .checked_sub(ups)
             .ok_or_else(|| format!("line {}: `^` points above the file", i + 1))?;
         for word in rest[ups..].split_whitespace() {
-            let code = Code::parse(word).ok_or_else(|| format!("line {}: unknown code `{word}`", i + 1))?;
+            let code = Code::parse(word)
+                .ok_or_else(|| format!("line {}: unknown code `{word}`", i + 1))?;
             out.insert((target as u32, code));
         }
     }

@@ -4,6 +4,9 @@
 //! reviewed snapshot; every example checks clean; every code in the
 //! registry is exercised by some fixture.
 
+// Test code: a panic is a failing test, which is what unwrap means here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeSet;
 
 use guard_diagnostics::Code;
@@ -35,7 +38,12 @@ fn fixtures_report_exactly_their_annotations() {
             ));
         }
     }
-    assert!(failures.is_empty(), "{} fixture(s) failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} fixture(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -47,7 +55,11 @@ fn fixture_snapshots() {
     settings.set_omit_expression(true);
     for path in fixtures() {
         let rel = path.strip_prefix(root.join("tests/check")).unwrap();
-        let name = rel.with_extension("").display().to_string().replace('/', "__");
+        let name = rel
+            .with_extension("")
+            .display()
+            .to_string()
+            .replace('/', "__");
         let source = std::fs::read_to_string(&path).unwrap();
         let checked = check(&path);
         settings.set_description(source);
@@ -91,7 +103,11 @@ fn stdlib_modules_check_clean() {
     for module in guard_check::stdlib_module_names() {
         let src = format!("use {module};\n");
         let checked = guard_check::check_source("stdlib_probe.guard", &src, &guard_check::RealFs);
-        let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.is_error() || d.primary.span.file.0 != 0).collect();
+        let errors: Vec<_> = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error() || d.primary.span.file.0 != 0)
+            .collect();
         assert!(errors.is_empty(), "{module}:\n{}", render_plain(&checked));
     }
 }

@@ -4,6 +4,9 @@
 //! whole `check` pipeline; every diagnostic must point inside its file, on
 //! character boundaries.
 
+// Test code: a panic is a failing test, which is what unwrap means here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 
 use guard_check::FileSystem;
@@ -15,7 +18,10 @@ struct NoFiles;
 
 impl FileSystem for NoFiles {
     fn read_to_string(&self, _: &Path) -> std::io::Result<String> {
-        Err(std::io::Error::new(std::io::ErrorKind::NotFound, "no files in this test"))
+        Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "no files in this test",
+        ))
     }
 }
 
@@ -24,27 +30,109 @@ fn seeds() -> &'static [String] {
     SEEDS.get_or_init(|| {
         let mut files = guard_files(&workspace_root().join("examples"));
         files.extend(fixtures());
-        files.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect()
+        files
+            .iter()
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect()
     })
 }
 
 const PIECES: &[&str] = &[
-    "policy", "use", "label", "effect", "tool", "attr", "state", "gate", "channel", "default",
-    "allow", "deny", "escalate", "redact", "when", "unless", "because", "assert", "never",
-    "possible", "test", "has", "in", "matches", "true", "false", "enum", "context", "to", "with",
-    "matching", "labels", "effects", "expect", "approved", "rejected", "on", "output", "glob",
-    "regex", ";", ",", ":", "::", ".", "..", "*", "(", ")", "{", "}", "[", "]", "<", ">", "==",
-    "!=", "&&", "||", "!", "+", "-", "->", "~>", "=>", "=", "?", "\"", "`", "/*", "*/", "///",
-    "int[0..1]", "list<str>", "9223372036854775808", "\"\\u{110000}\"", "é", "\u{0}", "15m",
+    "policy",
+    "use",
+    "label",
+    "effect",
+    "tool",
+    "attr",
+    "state",
+    "gate",
+    "channel",
+    "default",
+    "allow",
+    "deny",
+    "escalate",
+    "redact",
+    "when",
+    "unless",
+    "because",
+    "assert",
+    "never",
+    "possible",
+    "test",
+    "has",
+    "in",
+    "matches",
+    "true",
+    "false",
+    "enum",
+    "context",
+    "to",
+    "with",
+    "matching",
+    "labels",
+    "effects",
+    "expect",
+    "approved",
+    "rejected",
+    "on",
+    "output",
+    "glob",
+    "regex",
+    ";",
+    ",",
+    ":",
+    "::",
+    ".",
+    "..",
+    "*",
+    "(",
+    ")",
+    "{",
+    "}",
+    "[",
+    "]",
+    "<",
+    ">",
+    "==",
+    "!=",
+    "&&",
+    "||",
+    "!",
+    "+",
+    "-",
+    "->",
+    "~>",
+    "=>",
+    "=",
+    "?",
+    "\"",
+    "`",
+    "/*",
+    "*/",
+    "///",
+    "int[0..1]",
+    "list<str>",
+    "9223372036854775808",
+    "\"\\u{110000}\"",
+    "é",
+    "\u{0}",
+    "15m",
 ];
 
 fn check_all_spans(text: &str) {
     let checked = guard_check::check_source("fuzz.guard", text, &NoFiles);
     for d in &checked.diagnostics {
         for span in std::iter::once(d.primary.span).chain(d.secondary.iter().map(|l| l.span)) {
-            let file = checked.sources.get(span.file).expect("span names a loaded file");
+            let file = checked
+                .sources
+                .get(span.file)
+                .expect("span names a loaded file");
             let (s, e) = (span.start as usize, span.end as usize);
-            assert!(s <= e && e <= file.text.len(), "{} span {s}..{e} outside file", d.code);
+            assert!(
+                s <= e && e <= file.text.len(),
+                "{} span {s}..{e} outside file",
+                d.code
+            );
             assert!(
                 file.text.is_char_boundary(s) && file.text.is_char_boundary(e),
                 "{} span {s}..{e} splits a character",

@@ -56,7 +56,7 @@ pub fn to_regex(glob: &str) -> Result<String, GlobError> {
             }
             continue;
         }
-        if i > 0 && !(segments[i - 1] == "**") {
+        if i > 0 && segments[i - 1] != "**" {
             out.push('/');
         }
         if seg.contains("**") && !seg.contains("\\*") {
@@ -144,7 +144,9 @@ mod tests {
 
     fn matches(glob: &str, s: &str) -> bool {
         let re = to_regex(glob).expect("valid glob");
-        Regex::new(&format!("^(?:{re})$")).expect("valid regex").is_match(s)
+        Regex::new(&format!("^(?:{re})$"))
+            .expect("valid regex")
+            .is_match(s)
     }
 
     #[test]

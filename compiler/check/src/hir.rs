@@ -228,7 +228,10 @@ pub enum TargetForm {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     /// The tools the target denotes, sorted, no duplicates, never empty.
-    Tools { tools: Vec<ToolId>, form: TargetForm },
+    Tools {
+        tools: Vec<ToolId>,
+        form: TargetForm,
+    },
     Output(ChannelId),
 }
 
@@ -461,7 +464,10 @@ pub enum Expected {
     Allow,
     Deny,
     /// The exact set of gates (sorted) and the host's answer.
-    Escalate { gates: Vec<GateId>, approved: bool },
+    Escalate {
+        gates: Vec<GateId>,
+        approved: bool,
+    },
 }
 
 impl Expr {

@@ -15,8 +15,8 @@
 
 pub mod glob;
 pub mod hir;
-mod load;
 mod lint;
+mod load;
 mod resolve;
 mod stdlib;
 mod suggest;

@@ -73,18 +73,26 @@ fn unused(p: &Program, out: &mut Vec<Diagnostic>) {
     for (i, s) in p.states.iter().enumerate() {
         if !s.info.in_stdlib && !states.contains(&hir::StateId(i as u32)) {
             out.push(
-                Diagnostic::new(Code::W0001, s.info.name_span, format!("state `{}` is never read", s.info.name))
-                    .with_label("no rule, assertion or test reads it")
-                    .with_help("use it in a `when` condition, or remove it"),
+                Diagnostic::new(
+                    Code::W0001,
+                    s.info.name_span,
+                    format!("state `{}` is never read", s.info.name),
+                )
+                .with_label("no rule, assertion or test reads it")
+                .with_help("use it in a `when` condition, or remove it"),
             );
         }
     }
     for (i, a) in p.attrs.iter().enumerate() {
         if !a.info.in_stdlib && !attrs.contains(&hir::AttrId(i as u32)) {
             out.push(
-                Diagnostic::new(Code::W0002, a.info.name_span, format!("attribute `{}` is never read", a.info.name))
-                    .with_label("unused attribute")
-                    .with_help("use it in a condition, or remove it"),
+                Diagnostic::new(
+                    Code::W0002,
+                    a.info.name_span,
+                    format!("attribute `{}` is never read", a.info.name),
+                )
+                .with_label("unused attribute")
+                .with_help("use it in a condition, or remove it"),
             );
         }
     }
@@ -99,13 +107,21 @@ fn unused(p: &Program, out: &mut Vec<Diagnostic>) {
     for (i, g) in p.gates.iter().enumerate() {
         if !g.info.in_stdlib && !escalated.contains(&hir::GateId(i as u32)) {
             out.push(
-                Diagnostic::new(Code::W0003, g.info.name_span, format!("gate `{}` is never used", g.info.name))
-                    .with_label("no `escalate` rule names it")
-                    .with_help("escalate to it with `escalate TOOL to GATE;`, or remove it"),
+                Diagnostic::new(
+                    Code::W0003,
+                    g.info.name_span,
+                    format!("gate `{}` is never used", g.info.name),
+                )
+                .with_label("no `escalate` rule names it")
+                .with_help("escalate to it with `escalate TOOL to GATE;`, or remove it"),
             );
         }
     }
-    let attached: HashSet<hir::LabelId> = p.tools.iter().flat_map(|t| t.labels.iter().copied()).collect();
+    let attached: HashSet<hir::LabelId> = p
+        .tools
+        .iter()
+        .flat_map(|t| t.labels.iter().copied())
+        .collect();
     for (i, l) in p.labels.iter().enumerate() {
         let id = hir::LabelId(i as u32);
         if !l.info.in_stdlib && !attached.contains(&id) && !labels_tested.contains(&id) {
@@ -128,9 +144,16 @@ fn unused(p: &Program, out: &mut Vec<Diagnostic>) {
         if !c.info.in_stdlib && !ruled.contains(&hir::ChannelId(i as u32)) {
             let verdict = if p.default_allow { "allowed" } else { "denied" };
             out.push(
-                Diagnostic::new(Code::W0005, c.info.name_span, format!("channel `{}` has no output rule", c.info.name))
-                    .with_label(format!("every output on it is {verdict} by default"))
-                    .with_help(format!("add `allow output {};` or a more specific rule", c.info.name)),
+                Diagnostic::new(
+                    Code::W0005,
+                    c.info.name_span,
+                    format!("channel `{}` has no output rule", c.info.name),
+                )
+                .with_label(format!("every output on it is {verdict} by default"))
+                .with_help(format!(
+                    "add `allow output {};` or a more specific rule",
+                    c.info.name
+                )),
             );
         }
     }
@@ -138,7 +161,11 @@ fn unused(p: &Program, out: &mut Vec<Diagnostic>) {
 
 /// W0006: a tool no rule mentions gets the default verdict for every call.
 fn unmentioned_tools(p: &Program, loaded: &Loaded, out: &mut Vec<Diagnostic>) {
-    let mentioned: HashSet<hir::ToolId> = p.rules.iter().flat_map(|r| r.target.tools().iter().copied()).collect();
+    let mentioned: HashSet<hir::ToolId> = p
+        .rules
+        .iter()
+        .flat_map(|r| r.target.tools().iter().copied())
+        .collect();
     for (i, t) in p.tools.iter().enumerate() {
         if mentioned.contains(&hir::ToolId(i as u32)) {
             continue;
@@ -161,9 +188,16 @@ fn unmentioned_tools(p: &Program, loaded: &Loaded, out: &mut Vec<Diagnostic>) {
         };
         let verdict = if p.default_allow { "allowed" } else { "denied" };
         out.push(
-            Diagnostic::new(Code::W0006, span, format!("no rule mentions tool `{}`", t.name))
-                .with_label(format!("every call is {verdict} by `default`"))
-                .with_help(format!("write the rule that says what `{}` may do, even if it is `deny {};`", t.name, t.name)),
+            Diagnostic::new(
+                Code::W0006,
+                span,
+                format!("no rule mentions tool `{}`", t.name),
+            )
+            .with_label(format!("every call is {verdict} by `default`"))
+            .with_help(format!(
+                "write the rule that says what `{}` may do, even if it is `deny {};`",
+                t.name, t.name
+            )),
         );
     }
 }
@@ -186,7 +220,9 @@ fn gates_without_approvers(p: &Program, out: &mut Vec<Diagnostic>) {
 /// every weaker rule on the tools it covers dead.
 fn overriding_rules(p: &Program, out: &mut Vec<Diagnostic>) {
     for r in &p.rules {
-        let Target::Tools { tools, form } = &r.target else { continue };
+        let Target::Tools { tools, form } = &r.target else {
+            continue;
+        };
         if r.when.is_some() || !matches!(form, TargetForm::Any | TargetForm::Glob(_)) {
             continue;
         }
@@ -203,7 +239,13 @@ fn overriding_rules(p: &Program, out: &mut Vec<Diagnostic>) {
             .rules
             .iter()
             .filter(|o| o.id != r.id && strength(&o.verdict) < mine)
-            .filter(|o| !o.target.tools().is_empty() && o.target.tools().iter().all(|t| tools.binary_search(t).is_ok()))
+            .filter(|o| {
+                !o.target.tools().is_empty()
+                    && o.target
+                        .tools()
+                        .iter()
+                        .all(|t| tools.binary_search(t).is_ok())
+            })
             .collect();
         if covered.is_empty() {
             continue;
@@ -215,7 +257,13 @@ fn overriding_rules(p: &Program, out: &mut Vec<Diagnostic>) {
         let mut d = Diagnostic::new(
             Code::W0010,
             r.target_span,
-            format!("this rule {what} every call to {} tool{}, overriding {} other rule{}", tools.len(), if tools.len() == 1 { "" } else { "s" }, covered.len(), if covered.len() == 1 { "" } else { "s" }),
+            format!(
+                "this rule {what} every call to {} tool{}, overriding {} other rule{}",
+                tools.len(),
+                if tools.len() == 1 { "" } else { "s" },
+                covered.len(),
+                if covered.len() == 1 { "" } else { "s" }
+            ),
         )
         .with_label("unconditional and covers every tool of the other rules")
         .with_note("deny beats escalate beats allow, whatever the order of rules");
@@ -229,7 +277,11 @@ fn overriding_rules(p: &Program, out: &mut Vec<Diagnostic>) {
 
 /// W0014: `context has L` where no tool's result carries `L`.
 fn untested_labels(p: &Program, out: &mut Vec<Diagnostic>) {
-    let attached: HashSet<hir::LabelId> = p.tools.iter().flat_map(|t| t.labels.iter().copied()).collect();
+    let attached: HashSet<hir::LabelId> = p
+        .tools
+        .iter()
+        .flat_map(|t| t.labels.iter().copied())
+        .collect();
     let mut reported = HashSet::new();
     for (_, e) in p.expressions() {
         e.walk(&mut |x| {
@@ -237,10 +289,18 @@ fn untested_labels(p: &Program, out: &mut Vec<Diagnostic>) {
                 if !attached.contains(&l) && reported.insert(x.span) {
                     let name = &p.labels[l.index()].info.name;
                     out.push(
-                        Diagnostic::new(Code::W0014, x.span, format!("no tool's result carries label `{name}`"))
-                            .with_label("always false")
-                            .with_note("`context` only ever holds labels of results of executed tool calls")
-                            .with_help(format!("add `labels [{name}]` to the tools whose results carry it")),
+                        Diagnostic::new(
+                            Code::W0014,
+                            x.span,
+                            format!("no tool's result carries label `{name}`"),
+                        )
+                        .with_label("always false")
+                        .with_note(
+                            "`context` only ever holds labels of results of executed tool calls",
+                        )
+                        .with_help(format!(
+                            "add `labels [{name}]` to the tools whose results carry it"
+                        )),
                     );
                 }
             }
@@ -261,7 +321,13 @@ fn optional_params(p: &Program, out: &mut Vec<Diagnostic>) {
             .target
             .tools()
             .iter()
-            .flat_map(|&t| p.tool(t).params.iter().filter(|q| q.optional).map(|q| q.name.as_str()))
+            .flat_map(|&t| {
+                p.tool(t)
+                    .params
+                    .iter()
+                    .filter(|q| q.optional)
+                    .map(|q| q.name.as_str())
+            })
             .collect();
         if optional.is_empty() {
             continue;
@@ -273,7 +339,11 @@ fn optional_params(p: &Program, out: &mut Vec<Diagnostic>) {
             if !seen.insert(name.clone()) {
                 continue;
             }
-            let verb = if matches!(r.verdict, Verdict::Deny) { "deny" } else { "escalate" };
+            let verb = if matches!(r.verdict, Verdict::Deny) {
+                "deny"
+            } else {
+                "escalate"
+            };
             out.push(
                 Diagnostic::new(Code::W0015, span, format!("optional parameter `{name}` may be absent here"))
                     .with_label(format!("if `{name}` is absent the whole condition is false"))
@@ -286,42 +356,55 @@ fn optional_params(p: &Program, out: &mut Vec<Diagnostic>) {
 
 /// Finds parameter reads not protected by a `has` that is known true at
 /// that point under left-to-right short-circuit evaluation.
-fn guard_walk(e: &hir::Expr, present: &HashSet<String>, optional: &HashSet<&str>, out: &mut Vec<(String, guard_diagnostics::Span)>) {
+fn guard_walk(
+    e: &hir::Expr,
+    present: &HashSet<String>,
+    optional: &HashSet<&str>,
+    out: &mut Vec<(String, guard_diagnostics::Span)>,
+) {
     match &e.kind {
         ExprKind::Param(name) => {
             if optional.contains(name.as_str()) && !present.contains(name) {
                 out.push((name.clone(), e.span));
             }
         }
-        ExprKind::Binary { op: hir::BinOp::And, lhs, rhs } => {
+        ExprKind::Binary {
+            op: hir::BinOp::And,
+            lhs,
+            rhs,
+        } => {
             guard_walk(lhs, present, optional, out);
             let mut more = present.clone();
             more.extend(facts(lhs, true));
             guard_walk(rhs, &more, optional, out);
         }
-        ExprKind::Binary { op: hir::BinOp::Or, lhs, rhs } => {
+        ExprKind::Binary {
+            op: hir::BinOp::Or,
+            lhs,
+            rhs,
+        } => {
             guard_walk(lhs, present, optional, out);
             let mut more = present.clone();
             more.extend(facts(lhs, false));
             guard_walk(rhs, &more, optional, out);
         }
         ExprKind::Has(_) | ExprKind::Lit(_) => {}
-        _ => {
-            match &e.kind {
-                ExprKind::Not(x) | ExprKind::Neg(x) => guard_walk(x, present, optional, out),
-                ExprKind::Binary { lhs, rhs, .. } | ExprKind::In { lhs, rhs } => {
-                    guard_walk(lhs, present, optional, out);
-                    guard_walk(rhs, present, optional, out);
-                }
-                ExprKind::Glob { lhs, .. } | ExprKind::Regex { lhs, .. } => guard_walk(lhs, present, optional, out),
-                ExprKind::Call { args, .. } | ExprKind::List(args) => {
-                    for a in args {
-                        guard_walk(a, present, optional, out);
-                    }
-                }
-                _ => {}
+        _ => match &e.kind {
+            ExprKind::Not(x) | ExprKind::Neg(x) => guard_walk(x, present, optional, out),
+            ExprKind::Binary { lhs, rhs, .. } | ExprKind::In { lhs, rhs } => {
+                guard_walk(lhs, present, optional, out);
+                guard_walk(rhs, present, optional, out);
             }
-        }
+            ExprKind::Glob { lhs, .. } | ExprKind::Regex { lhs, .. } => {
+                guard_walk(lhs, present, optional, out)
+            }
+            ExprKind::Call { args, .. } | ExprKind::List(args) => {
+                for a in args {
+                    guard_walk(a, present, optional, out);
+                }
+            }
+            _ => {}
+        },
     }
 }
 
@@ -330,7 +413,22 @@ fn facts(e: &hir::Expr, value: bool) -> Vec<String> {
     match (&e.kind, value) {
         (ExprKind::Has(p), true) => vec![p.clone()],
         (ExprKind::Not(x), v) => facts(x, !v),
-        (ExprKind::Binary { op: hir::BinOp::And, lhs, rhs }, true) | (ExprKind::Binary { op: hir::BinOp::Or, lhs, rhs }, false) => {
+        (
+            ExprKind::Binary {
+                op: hir::BinOp::And,
+                lhs,
+                rhs,
+            },
+            true,
+        )
+        | (
+            ExprKind::Binary {
+                op: hir::BinOp::Or,
+                lhs,
+                rhs,
+            },
+            false,
+        ) => {
             let mut f = facts(lhs, value);
             f.extend(facts(rhs, value));
             f

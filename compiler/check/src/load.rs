@@ -14,6 +14,7 @@ use std::path::{Component, Path, PathBuf};
 use guard_diagnostics::{Code, Diagnostic, FileId, SourceMap, Span};
 use guard_syntax::ast;
 use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
 
 use crate::{stdlib, suggest, Checked, CheckedPolicy, FileSystem, IoError};
 
@@ -142,7 +143,12 @@ impl<'a> Loader<'a> {
             return m;
         }
         let display = normalise(path).display().to_string();
-        let dir = Some(normalise(path).parent().map(Path::to_path_buf).unwrap_or_default());
+        let dir = Some(
+            normalise(path)
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default(),
+        );
         self.add_module(key, display, text, false, dir)
     }
 
@@ -280,7 +286,9 @@ impl<'a> Loader<'a> {
                         format!("cannot read `{}`: {err}", path.display()),
                     )
                     .with_label("imported here")
-                    .with_note("relative imports resolve against the directory of the importing file"),
+                    .with_note(
+                        "relative imports resolve against the directory of the importing file",
+                    ),
                 );
                 None
             }
@@ -315,8 +323,16 @@ impl<'a> Loader<'a> {
         let mut seen = HashSet::new();
         diagnostics.retain(|d| seen.insert((d.code, d.primary.span, d.message.clone())));
         diagnostics.sort_by(|a, b| {
-            (a.primary.span.file, a.primary.span.start, a.primary.span.end)
-                .cmp(&(b.primary.span.file, b.primary.span.start, b.primary.span.end))
+            (
+                a.primary.span.file,
+                a.primary.span.start,
+                a.primary.span.end,
+            )
+                .cmp(&(
+                    b.primary.span.file,
+                    b.primary.span.start,
+                    b.primary.span.end,
+                ))
         });
         Checked {
             sources: self.sources,
@@ -352,21 +368,19 @@ impl<'a> Loader<'a> {
             let mut path = vec![start];
             let mut at = start;
             let mut first_span = None;
-            loop {
-                let Some(e) = graph
-                    .edges(at)
-                    .filter(|e| members.contains(&petgraph::visit::EdgeRef::target(e)))
-                    .min_by_key(|e| graph[petgraph::visit::EdgeRef::target(e)])
-                else {
-                    break;
-                };
-                let next = petgraph::visit::EdgeRef::target(&e);
+            // Follow the lowest-numbered edge inside the component until a
+            // module repeats: that walk is a cycle through `start`'s SCC.
+            while let Some(e) = graph
+                .edges(at)
+                .filter(|e| members.contains(&e.target()))
+                .min_by_key(|e| graph[e.target()])
+            {
+                let next = e.target();
                 first_span.get_or_insert(*e.weight());
-                if path.contains(&next) {
-                    path.push(next);
+                path.push(next);
+                if path[..path.len() - 1].contains(&next) {
                     break;
                 }
-                path.push(next);
                 at = next;
             }
             let names: Vec<&str> = path
@@ -406,9 +420,10 @@ fn policy_roots(loaded: &Loaded, roots: &[ModuleIdx]) -> Vec<ModuleIdx> {
         .iter()
         .enumerate()
         .filter(|&(i, &r)| {
-            !unique.iter().enumerate().any(|(j, &other)| {
-                j != i && reach[j].contains(&r) && !reach[i].contains(&other)
-            })
+            !unique
+                .iter()
+                .enumerate()
+                .any(|(j, &other)| j != i && reach[j].contains(&r) && !reach[i].contains(&other))
         })
         .map(|(_, &r)| r)
         .collect()

@@ -158,9 +158,11 @@ impl Checker<'_> {
                                 if let Some(s) =
                                     suggest::best(&dotted, declared.iter().map(String::as_str))
                                 {
-                                    d = d
-                                        .with_help(format!("did you mean `{s}`?"))
-                                        .with_fix(format!("use `{s}`"), name.span, s);
+                                    d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                                        format!("use `{s}`"),
+                                        name.span,
+                                        s,
+                                    );
                                 }
                                 self.diags.push(d);
                             }
@@ -277,8 +279,12 @@ impl Checker<'_> {
     ) -> Diagnostic {
         let mut sorted: Vec<&str> = candidates.iter().map(String::as_str).collect();
         sorted.sort_unstable();
-        let mut d = Diagnostic::new(kind.code(), span, format!("unknown {} `{name}`", kind.noun()))
-            .with_label(format!("no {} of this name", kind.noun()));
+        let mut d = Diagnostic::new(
+            kind.code(),
+            span,
+            format!("unknown {} `{name}`", kind.noun()),
+        )
+        .with_label(format!("no {} of this name", kind.noun()));
         if let Some(module) = stdlib_index()
             .iter()
             .find(|(_, k, n)| *k == kind && n == name)
@@ -288,9 +294,11 @@ impl Checker<'_> {
                 "`{name}` is declared in `{module}`: add `use {module}::{{{name}}};`"
             ));
         } else if let Some(s) = suggest::best(name, sorted.iter().copied()) {
-            d = d
-                .with_help(format!("did you mean `{s}`?"))
-                .with_fix(format!("replace with `{s}`"), span, s);
+            d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                format!("replace with `{s}`"),
+                span,
+                s,
+            );
         }
         d
     }

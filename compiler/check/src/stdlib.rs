@@ -5,7 +5,10 @@
 /// `(module path, source)` for every stdlib module.
 const MODULES: &[(&str, &str)] = &[
     ("std::labels", include_str!("../../../stdlib/labels.guard")),
-    ("std::effects", include_str!("../../../stdlib/effects.guard")),
+    (
+        "std::effects",
+        include_str!("../../../stdlib/effects.guard"),
+    ),
     (
         "std::mcp::filesystem",
         include_str!("../../../stdlib/mcp/filesystem.guard"),
@@ -14,7 +17,10 @@ const MODULES: &[(&str, &str)] = &[
         "std::mcp::fetch",
         include_str!("../../../stdlib/mcp/fetch.guard"),
     ),
-    ("std::mcp::git", include_str!("../../../stdlib/mcp/git.guard")),
+    (
+        "std::mcp::git",
+        include_str!("../../../stdlib/mcp/git.guard"),
+    ),
     (
         "std::mcp::github",
         include_str!("../../../stdlib/mcp/github.guard"),

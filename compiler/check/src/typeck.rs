@@ -142,7 +142,9 @@ impl<'a> Checker<'a> {
                         self.program.labels.push(hir::LabelDecl {
                             info: self.info(m, n, item),
                         });
-                        self.names.labels.insert(n.text.clone(), entity(id, m, n.span));
+                        self.names
+                            .labels
+                            .insert(n.text.clone(), entity(id, m, n.span));
                     }
                 }
                 ast::ItemKind::Effect(names) => {
@@ -155,7 +157,9 @@ impl<'a> Checker<'a> {
                         self.program.effects.push(hir::EffectDecl {
                             info: self.info(m, n, item),
                         });
-                        self.names.effects.insert(n.text.clone(), entity(id, m, n.span));
+                        self.names
+                            .effects
+                            .insert(n.text.clone(), entity(id, m, n.span));
                     }
                 }
                 ast::ItemKind::Tool(t) => {
@@ -192,9 +196,10 @@ impl<'a> Checker<'a> {
                         info: self.info(m, &a.name, item),
                         ty: Type::Error,
                     });
-                    self.names
-                        .values
-                        .insert(a.name.text.clone(), entity(ValueRef::Attr(id), m, a.name.span));
+                    self.names.values.insert(
+                        a.name.text.clone(),
+                        entity(ValueRef::Attr(id), m, a.name.span),
+                    );
                 }
                 ast::ItemKind::State(s) => {
                     let prev = self.names.values.get(&s.name.text).map(|e| e.span);
@@ -243,9 +248,13 @@ impl<'a> Checker<'a> {
                 ast::ItemKind::Default(d) => {
                     if let Some(prev) = default_span {
                         self.diags.push(
-                            Diagnostic::new(Code::E0302, item.span, "`default` is given more than once")
-                                .with_label("repeated here")
-                                .with_secondary(prev, "first given here"),
+                            Diagnostic::new(
+                                Code::E0302,
+                                item.span,
+                                "`default` is given more than once",
+                            )
+                            .with_label("repeated here")
+                            .with_secondary(prev, "first given here"),
                         );
                     } else {
                         default_span = Some(item.span);
@@ -347,12 +356,16 @@ impl<'a> Checker<'a> {
                     format!("effect tag `{}` is not declared anywhere", eff.text),
                 )
                 .with_label("unknown effect tag")
-                .with_note("effect tags are free-form, but a misspelt one silently describes nothing");
+                .with_note(
+                    "effect tags are free-form, but a misspelt one silently describes nothing",
+                );
                 match crate::suggest::best(&eff.text, known.iter().map(String::as_str)) {
                     Some(s) => {
-                        d = d
-                            .with_help(format!("did you mean `{s}`?"))
-                            .with_fix(format!("replace with `{s}`"), eff.span, s);
+                        d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                            format!("replace with `{s}`"),
+                            eff.span,
+                            s,
+                        );
                     }
                     None => {
                         d = d.with_help(format!(
@@ -418,24 +431,27 @@ impl<'a> Checker<'a> {
             match f.name.text.as_str() {
                 "approvers" => {
                     let want = Type::List(Box::new(Type::Str));
-                    match self.constant(m, &f.value, &want, "a gate field") {
-                        Some(Value::List(items)) => {
-                            approvers = items
-                                .into_iter()
-                                .filter_map(|v| match v {
-                                    Value::Str(s) => Some(s),
-                                    _ => None,
-                                })
-                                .collect();
-                        }
-                        Some(_) | None => {}
+                    if let Some(Value::List(items)) =
+                        self.constant(m, &f.value, &want, "a gate field")
+                    {
+                        approvers = items
+                            .into_iter()
+                            .filter_map(|v| match v {
+                                Value::Str(s) => Some(s),
+                                _ => None,
+                            })
+                            .collect();
                     }
                 }
                 "timeout" => match self.constant(m, &f.value, &Type::Duration, "a gate field") {
                     Some(Value::Duration(0)) => self.diags.push(
-                        Diagnostic::new(Code::E0305, f.value.span, "a gate timeout must be positive")
-                            .with_label("zero timeout")
-                            .with_help("leave `timeout` out to wait for an answer indefinitely"),
+                        Diagnostic::new(
+                            Code::E0305,
+                            f.value.span,
+                            "a gate timeout must be positive",
+                        )
+                        .with_label("zero timeout")
+                        .with_help("leave `timeout` out to wait for an answer indefinitely"),
                     ),
                     Some(Value::Duration(ms)) => timeout = Some(ms),
                     _ => {}
@@ -449,9 +465,11 @@ impl<'a> Checker<'a> {
                     .with_label("not a gate field")
                     .with_note("a gate has the fields `approvers` (a list of strings) and `timeout` (a duration)");
                     if let Some(s) = crate::suggest::best(other, ["approvers", "timeout"]) {
-                        d = d
-                            .with_help(format!("did you mean `{s}`?"))
-                            .with_fix(format!("replace with `{s}`"), f.name.span, s);
+                        d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                            format!("replace with `{s}`"),
+                            f.name.span,
+                            s,
+                        );
                     }
                     self.diags.push(d);
                 }
@@ -495,9 +513,11 @@ impl<'a> Checker<'a> {
                         _ => None,
                     };
                     if let Some(s) = alias.or_else(|| crate::suggest::best(other, names)) {
-                        d = d
-                            .with_help(format!("did you mean `{s}`?"))
-                            .with_fix(format!("replace with `{s}`"), n.span, s);
+                        d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                            format!("replace with `{s}`"),
+                            n.span,
+                            s,
+                        );
                     }
                     self.diags.push(d);
                     return Type::Error;
@@ -506,8 +526,12 @@ impl<'a> Checker<'a> {
             ast::TypeExprKind::Applied { name, arg } => {
                 if name.text != "list" {
                     self.diags.push(
-                        Diagnostic::new(Code::E0106, name.span, format!("unknown generic type `{}`", name.text))
-                            .with_label("only `list<T>` takes a type argument"),
+                        Diagnostic::new(
+                            Code::E0106,
+                            name.span,
+                            format!("unknown generic type `{}`", name.text),
+                        )
+                        .with_label("only `list<T>` takes a type argument"),
                     );
                     return Type::Error;
                 }
@@ -534,8 +558,12 @@ impl<'a> Checker<'a> {
             ast::TypeExprKind::Ranged { name, lo, hi } => {
                 if name.text != "int" {
                     self.diags.push(
-                        Diagnostic::new(Code::E0209, t.span, format!("`{}` cannot take a range", name.text))
-                            .with_label("only `int[lo..hi]` is a range type"),
+                        Diagnostic::new(
+                            Code::E0209,
+                            t.span,
+                            format!("`{}` cannot take a range", name.text),
+                        )
+                        .with_label("only `int[lo..hi]` is a range type"),
                     );
                     return Type::Error;
                 }
@@ -564,8 +592,12 @@ impl<'a> Checker<'a> {
                 for v in variants {
                     if names.contains(&v.text) {
                         self.diags.push(
-                            Diagnostic::new(Code::E0213, v.span, format!("variant `{}` is listed twice", v.text))
-                                .with_label("duplicate variant"),
+                            Diagnostic::new(
+                                Code::E0213,
+                                v.span,
+                                format!("variant `{}` is listed twice", v.text),
+                            )
+                            .with_label("duplicate variant"),
                         );
                         continue;
                     }
@@ -579,9 +611,9 @@ impl<'a> Checker<'a> {
 
     fn check_type_use(&mut self, ty: Type, span: Span, usage: TypeUse) -> Type {
         let problem = match (&ty, usage) {
-            (Type::IntRange(..), TypeUse::Param | TypeUse::Return) => Some(
-                "a range type is only for state and attributes; a parameter is a plain `int`",
-            ),
+            (Type::IntRange(..), TypeUse::Param | TypeUse::Return) => {
+                Some("a range type is only for state and attributes; a parameter is a plain `int`")
+            }
             (Type::Json, TypeUse::Attr | TypeUse::State) => {
                 Some("`json` is only for tool parameters and results")
             }
@@ -597,7 +629,9 @@ impl<'a> Checker<'a> {
                         format!("state cannot have type `{}`", self.type_name(t)),
                     )
                     .with_label("not a finite type")
-                    .with_note("session state must be finite so every reachable state can be verified")
+                    .with_note(
+                        "session state must be finite so every reachable state can be verified",
+                    )
                     .with_help(help),
                 );
                 return Type::Error;
@@ -606,8 +640,12 @@ impl<'a> Checker<'a> {
         };
         if let Some(msg) = problem {
             self.diags.push(
-                Diagnostic::new(Code::E0209, span, format!("type `{}` is not allowed here", self.type_name(&ty)))
-                    .with_label(msg),
+                Diagnostic::new(
+                    Code::E0209,
+                    span,
+                    format!("type `{}` is not allowed here", self.type_name(&ty)),
+                )
+                .with_label(msg),
             );
             return Type::Error;
         }

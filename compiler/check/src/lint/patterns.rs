@@ -16,8 +16,16 @@ pub(super) fn lint_patterns(p: &Program, sources: &SourceMap, out: &mut Vec<Diag
             ExprKind::Regex { pattern, .. } => {
                 regex_lints(pattern, x.span, sources, false, out);
             }
-            ExprKind::Glob { lhs, pattern, regex } => glob_lints(lhs, pattern, regex, x.span, out),
-            ExprKind::Binary { op: hir::BinOp::Eq, lhs, rhs } => {
+            ExprKind::Glob {
+                lhs,
+                pattern,
+                regex,
+            } => glob_lints(lhs, pattern, regex, x.span, out),
+            ExprKind::Binary {
+                op: hir::BinOp::Eq,
+                lhs,
+                rhs,
+            } => {
                 impossible_eq(lhs, rhs, Whole::Value, out);
                 impossible_eq(rhs, lhs, Whole::Value, out);
             }
@@ -45,7 +53,13 @@ pub(super) fn lint_patterns(p: &Program, sources: &SourceMap, out: &mut Vec<Diag
 }
 
 /// W0008, W0011, W0012 on one regex. `span` is the expression or rule.
-fn regex_lints(pattern: &str, span: Span, sources: &SourceMap, redact: bool, out: &mut Vec<Diagnostic>) {
+fn regex_lints(
+    pattern: &str,
+    span: Span,
+    sources: &SourceMap,
+    redact: bool,
+    out: &mut Vec<Diagnostic>,
+) {
     let lit = literal_span(sources, span, pattern).unwrap_or(span);
     match language(pattern) {
         Some(Language::Empty) => out.push(
@@ -71,19 +85,19 @@ fn regex_lints(pattern: &str, span: Span, sources: &SourceMap, redact: bool, out
             .find(|c: char| !is_host_char(c))
             .map_or(pattern.len(), |i| offset + 1 + i);
         let (a, b) = (&pattern[left..offset], &pattern[offset + 1..right]);
-        let mut d = Diagnostic::new(Code::W0011, lit, "unescaped `.` in a host name matches any character")
-            .with_label(format!("`{a}.{b}` here also matches `{a}X{b}`"))
-            .with_help("escape it: in a Guard string write `\\\\.`");
+        let mut d = Diagnostic::new(
+            Code::W0011,
+            lit,
+            "unescaped `.` in a host name matches any character",
+        )
+        .with_label(format!("`{a}.{b}` here also matches `{a}X{b}`"))
+        .with_help("escape it: in a Guard string write `\\\\.`");
         // Offer the fix when the literal has no escapes, so source offsets
         // equal value offsets.
         let text = sources.snippet(lit);
         if text.len() == pattern.len() + 2 && !text.contains('\\') {
             let at = lit.start as usize + 1 + offset;
-            d = d.with_fix(
-                "escape the dot",
-                Span::new(lit.file, at, at + 1),
-                "\\\\.",
-            );
+            d = d.with_fix("escape the dot", Span::new(lit.file, at, at + 1), "\\\\.");
         }
         out.push(d);
     }
@@ -92,7 +106,8 @@ fn regex_lints(pattern: &str, span: Span, sources: &SourceMap, redact: bool, out
 /// W0009: a glob that can never match its operand.
 fn glob_lints(lhs: &hir::Expr, pattern: &str, _regex: &str, span: Span, out: &mut Vec<Diagnostic>) {
     let why = if lhs.ty == Type::Path {
-        non_normal_path(pattern).map(|w| format!("paths are normalised before rules see them, and {w}"))
+        non_normal_path(pattern)
+            .map(|w| format!("paths are normalised before rules see them, and {w}"))
     } else {
         None
     };
@@ -103,9 +118,13 @@ fn glob_lints(lhs: &hir::Expr, pattern: &str, _regex: &str, span: Span, out: &mu
     });
     if let Some(why) = why {
         out.push(
-            Diagnostic::new(Code::W0009, span, format!("glob `{pattern}` can never match"))
-                .with_label(why)
-                .with_help("write the glob in the form the value takes"),
+            Diagnostic::new(
+                Code::W0009,
+                span,
+                format!("glob `{pattern}` can never match"),
+            )
+            .with_label(why)
+            .with_help("write the glob in the form the value takes"),
         );
     }
 }
@@ -121,7 +140,9 @@ enum Whole {
 
 /// W0013: `lower(x) == "Abc"`, `host(u) in ["Docs.rs"]`, `path == "/a/../b"`.
 fn impossible_eq(value: &hir::Expr, other: &hir::Expr, part: Whole, out: &mut Vec<Diagnostic>) {
-    let ExprKind::Lit(lit) = &other.kind else { return };
+    let ExprKind::Lit(lit) = &other.kind else {
+        return;
+    };
     let strings: Vec<&str> = match lit {
         Value::Str(s) => vec![s.as_str()],
         Value::List(items) => items
@@ -141,8 +162,13 @@ fn impossible_eq(value: &hir::Expr, other: &hir::Expr, part: Whole, out: &mut Ve
         } else if value.ty == Type::Path && matches!(value.kind, ExprKind::Param(_)) {
             // A prefix or infix may end with `/` (`starts_with(p, "/tmp/")`
             // is the right way to test a directory); a whole value may not.
-            let s = if part == Whole::Value || part == Whole::Suffix { s } else { s.trim_end_matches('/') };
-            non_normal_path(s).map(|w| format!("paths are normalised before rules see them, and {w}"))
+            let s = if part == Whole::Value || part == Whole::Suffix {
+                s
+            } else {
+                s.trim_end_matches('/')
+            };
+            non_normal_path(s)
+                .map(|w| format!("paths are normalised before rules see them, and {w}"))
         } else {
             None
         };
@@ -159,9 +185,18 @@ fn impossible_eq(value: &hir::Expr, other: &hir::Expr, part: Whole, out: &mut Ve
 /// The function that makes `e` lower-case (`lower`, `host`, `scheme`).
 fn lowercase_source(e: &hir::Expr) -> Option<&'static str> {
     match &e.kind {
-        ExprKind::Call { func: Builtin::Lower, .. } => Some("lower(..)"),
-        ExprKind::Call { func: Builtin::Host, .. } => Some("host(..)"),
-        ExprKind::Call { func: Builtin::Scheme, .. } => Some("scheme(..)"),
+        ExprKind::Call {
+            func: Builtin::Lower,
+            ..
+        } => Some("lower(..)"),
+        ExprKind::Call {
+            func: Builtin::Host,
+            ..
+        } => Some("host(..)"),
+        ExprKind::Call {
+            func: Builtin::Scheme,
+            ..
+        } => Some("scheme(..)"),
         _ => None,
     }
 }
@@ -207,7 +242,11 @@ fn unescaped_host_dot(pattern: &str) -> Option<usize> {
                     .take_while(u8::is_ascii_alphanumeric)
                     .collect();
                 let preceded_by_escape = i >= 2 && bytes[i - 2] == b'\\';
-                if before && !preceded_by_escape && after.len() >= 2 && after.iter().all(u8::is_ascii_alphabetic) {
+                if before
+                    && !preceded_by_escape
+                    && after.len() >= 2
+                    && after.iter().all(u8::is_ascii_alphabetic)
+                {
                     return Some(i);
                 }
             }
@@ -269,9 +308,15 @@ fn language(pattern: &str) -> Option<Language> {
 fn literal_span(sources: &SourceMap, span: Span, pattern: &str) -> Option<Span> {
     let text = sources.snippet(span);
     let needle = format!("\"{}\"", pattern.replace('\\', "\\\\").replace('"', "\\\""));
-    let at = text.find(&needle).or_else(|| text.find(&format!("\"{pattern}\"")))?;
+    let at = text
+        .find(&needle)
+        .or_else(|| text.find(&format!("\"{pattern}\"")))?;
     let start = span.start as usize + at;
-    Some(Span::new(span.file, start, start + needle.len().min(text.len() - at)))
+    Some(Span::new(
+        span.file,
+        start,
+        start + needle.len().min(text.len() - at),
+    ))
 }
 
 #[cfg(test)]

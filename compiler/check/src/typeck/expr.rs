@@ -43,7 +43,10 @@ impl Env {
 /// A parameter as seen through a (possibly multi-tool) target.
 enum ParamLookup {
     /// Every tool has it with this type; `optional` if any tool marks it so.
-    Found { ty: Type, optional: bool },
+    Found {
+        ty: Type,
+        optional: bool,
+    },
     /// Some tools have it, some don't, or types differ.
     Partial(String),
     Absent,
@@ -318,10 +321,14 @@ impl Checker<'_> {
                     .map(|(e, _)| self.type_name(&Type::Enum(*e)))
                     .collect();
                 self.diags.push(
-                    Diagnostic::new(Code::E0115, span, format!("`{name}` is a variant of several enums"))
-                        .with_label("ambiguous variant")
-                        .with_note(format!("it belongs to {}", list.join(" and ")))
-                        .with_help("compare it with a value of the enum you mean, e.g. `env == prod`"),
+                    Diagnostic::new(
+                        Code::E0115,
+                        span,
+                        format!("`{name}` is a variant of several enums"),
+                    )
+                    .with_label("ambiguous variant")
+                    .with_note(format!("it belongs to {}", list.join(" and ")))
+                    .with_help("compare it with a value of the enum you mean, e.g. `env == prod`"),
                 );
                 return error_expr(span);
             }
@@ -332,13 +339,18 @@ impl Checker<'_> {
             let mut d = Diagnostic::new(
                 Code::E0114,
                 span,
-                format!("`{name}` is not a variant of `{}`", self.type_name(&Type::Enum(*e))),
+                format!(
+                    "`{name}` is not a variant of `{}`",
+                    self.type_name(&Type::Enum(*e))
+                ),
             )
             .with_label("unknown variant");
             if let Some(s) = crate::suggest::best(name, variants.iter().map(String::as_str)) {
-                d = d
-                    .with_help(format!("did you mean `{s}`?"))
-                    .with_fix(format!("replace with `{s}`"), span, s);
+                d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                    format!("replace with `{s}`"),
+                    span,
+                    s,
+                );
             }
             self.diags.push(d);
             return error_expr(span);
@@ -364,7 +376,8 @@ impl Checker<'_> {
         }
         let mut d = self.unknown(Kind::Value, name, span, &candidates);
         d.message = format!("unknown name `{name}`");
-        d.primary.message = "not a parameter, state variable, attribute or enum variant in scope here".into();
+        d.primary.message =
+            "not a parameter, state variable, attribute or enum variant in scope here".into();
         if env.tools.is_empty() && !env.text && env.values {
             d = d.with_note("tool parameters are only in scope in rules, effect blocks and assertion steps on that tool");
         }
@@ -380,7 +393,13 @@ impl Checker<'_> {
             .map(|i| i as u32)
     }
 
-    fn list(&mut self, items: &[ast::Expr], env: &Env, expected: Option<&Type>, span: Span) -> Expr {
+    fn list(
+        &mut self,
+        items: &[ast::Expr],
+        env: &Env,
+        expected: Option<&Type>,
+        span: Span,
+    ) -> Expr {
         let elem_hint = match expected {
             Some(Type::List(t)) => Some((**t).clone()),
             _ => None,
@@ -421,7 +440,14 @@ impl Checker<'_> {
         Expr { kind, ty, span }
     }
 
-    fn binary(&mut self, op: ast::BinOp, lhs: &ast::Expr, rhs: &ast::Expr, env: &Env, span: Span) -> Expr {
+    fn binary(
+        &mut self,
+        op: ast::BinOp,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        env: &Env,
+        span: Span,
+    ) -> Expr {
         use ast::BinOp as B;
         let hop = match op {
             B::Or => hir::BinOp::Or,
@@ -566,7 +592,10 @@ impl Checker<'_> {
                     Diagnostic::new(
                         Code::E0118,
                         p.span,
-                        format!("parameter `{}` is not shared by every targeted tool", p.text),
+                        format!(
+                            "parameter `{}` is not shared by every targeted tool",
+                            p.text
+                        ),
                     )
                     .with_label(why),
                 );
@@ -576,8 +605,12 @@ impl Checker<'_> {
                 let is_value = env.values && self.names.values.contains_key(&p.text);
                 if is_value {
                     self.diags.push(
-                        Diagnostic::new(Code::E0212, p.span, format!("`has` tests tool parameters, and `{}` is not one", p.text))
-                            .with_label("a state variable or attribute is always present"),
+                        Diagnostic::new(
+                            Code::E0212,
+                            p.span,
+                            format!("`has` tests tool parameters, and `{}` is not one", p.text),
+                        )
+                        .with_label("a state variable or attribute is always present"),
                     );
                 } else {
                     let candidates: Vec<String> = env
@@ -585,14 +618,24 @@ impl Checker<'_> {
                         .iter()
                         .flat_map(|&t| self.program.tool(t).params.iter().map(|q| q.name.clone()))
                         .collect();
-                    let mut d = Diagnostic::new(Code::E0113, p.span, format!("unknown parameter `{}`", p.text))
-                        .with_label("no parameter of this name");
+                    let mut d = Diagnostic::new(
+                        Code::E0113,
+                        p.span,
+                        format!("unknown parameter `{}`", p.text),
+                    )
+                    .with_label("no parameter of this name");
                     if env.tools.is_empty() {
-                        d = d.with_note("`has` is only meaningful where a tool's parameters are in scope");
-                    } else if let Some(s) = crate::suggest::best(&p.text, candidates.iter().map(String::as_str)) {
-                        d = d
-                            .with_help(format!("did you mean `{s}`?"))
-                            .with_fix(format!("replace with `{s}`"), p.span, s);
+                        d = d.with_note(
+                            "`has` is only meaningful where a tool's parameters are in scope",
+                        );
+                    } else if let Some(s) =
+                        crate::suggest::best(&p.text, candidates.iter().map(String::as_str))
+                    {
+                        d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                            format!("replace with `{s}`"),
+                            p.span,
+                            s,
+                        );
                     }
                     self.diags.push(d);
                 }
@@ -606,10 +649,13 @@ impl Checker<'_> {
             let mut d = Diagnostic::new(Code::E0112, func.span, format!("unknown function `{}`", func.text))
                 .with_label("not a built-in function")
                 .with_note("the functions are starts_with, ends_with, contains, len, lower, host, scheme and has");
-            if let Some(s) = crate::suggest::best(&func.text, Builtin::ALL.iter().map(|(n, _)| *n)) {
-                d = d
-                    .with_help(format!("did you mean `{s}`?"))
-                    .with_fix(format!("replace with `{s}`"), func.span, s);
+            if let Some(s) = crate::suggest::best(&func.text, Builtin::ALL.iter().map(|(n, _)| *n))
+            {
+                d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                    format!("replace with `{s}`"),
+                    func.span,
+                    s,
+                );
             }
             self.diags.push(d);
             for a in args {
@@ -649,11 +695,7 @@ impl Checker<'_> {
         };
         for a in &typed {
             if !ok(&a.ty) {
-                let msg = format!(
-                    "`{}` cannot take a `{}`",
-                    func.text,
-                    self.type_name(&a.ty)
-                );
+                let msg = format!("`{}` cannot take a `{}`", func.text, self.type_name(&a.ty));
                 let mut d = Diagnostic::new(Code::E0201, a.span, msg)
                     .with_label(format!("expected `{}`", signature(builtin)));
                 if matches!(builtin, Builtin::Host | Builtin::Scheme) && a.ty == Type::Str {
@@ -688,9 +730,13 @@ impl Checker<'_> {
                 _ => err.to_string(),
             };
             self.diags.push(
-                Diagnostic::new(Code::E0207, pattern.span, format!("invalid regular expression: {detail}"))
-                    .with_label("cannot compile this regex")
-                    .with_note("regexes use Rust `regex` syntax and must match the whole value"),
+                Diagnostic::new(
+                    Code::E0207,
+                    pattern.span,
+                    format!("invalid regular expression: {detail}"),
+                )
+                .with_label("cannot compile this regex")
+                .with_note("regexes use Rust `regex` syntax and must match the whole value"),
             );
         }
     }
@@ -711,13 +757,20 @@ impl Checker<'_> {
             Code::E0201
         };
         self.diags.push(
-            Diagnostic::new(code, e.span, msg).with_label(format!("this {what} has the wrong type")),
+            Diagnostic::new(code, e.span, msg)
+                .with_label(format!("this {what} has the wrong type")),
         );
         false
     }
 
     /// Types `e` as a constant of type `want`; `what` names the context.
-    pub(crate) fn constant(&mut self, module: ModuleIdx, e: &ast::Expr, want: &Type, what: &str) -> Option<Value> {
+    pub(crate) fn constant(
+        &mut self,
+        module: ModuleIdx,
+        e: &ast::Expr,
+        want: &Type,
+        what: &str,
+    ) -> Option<Value> {
         let typed = self.expr(e, &Env::constant(module), Some(want));
         if typed.ty == Type::Error {
             return None;
@@ -741,8 +794,12 @@ impl Checker<'_> {
         if let (Value::Int(n), Type::IntRange(lo, hi)) = (v, ty) {
             if n < lo || n > hi {
                 self.diags.push(
-                    Diagnostic::new(Code::E0206, span, format!("{n} is outside `int[{lo}..{hi}]`"))
-                        .with_label("out of range"),
+                    Diagnostic::new(
+                        Code::E0206,
+                        span,
+                        format!("{n} is outside `int[{lo}..{hi}]`"),
+                    )
+                    .with_label("out of range"),
                 );
                 return false;
             }
@@ -779,7 +836,11 @@ pub(crate) fn error_expr(span: Span) -> Expr {
 pub(crate) fn const_value(e: &Expr) -> Option<Value> {
     match &e.kind {
         ExprKind::Lit(v) => Some(v.clone()),
-        ExprKind::List(items) => items.iter().map(const_value).collect::<Option<Vec<_>>>().map(Value::List),
+        ExprKind::List(items) => items
+            .iter()
+            .map(const_value)
+            .collect::<Option<Vec<_>>>()
+            .map(Value::List),
         _ => None,
     }
 }

@@ -40,7 +40,10 @@ impl Checker<'_> {
                 })
             }
         };
-        let when = r.when.as_ref().map(|w| self.condition(m, target.as_ref(), w));
+        let when = r
+            .when
+            .as_ref()
+            .map(|w| self.condition(m, target.as_ref(), w));
         if let (Some(target), Some(verdict)) = (target, verdict) {
             let id = hir::RuleId(self.program.rules.len() as u32);
             self.program.rules.push(hir::Rule {
@@ -58,7 +61,10 @@ impl Checker<'_> {
 
     fn check_on(&mut self, m: ModuleIdx, item: &ast::Item, o: &ast::OnBlock) {
         let target = self.target(m, &o.target);
-        let when = o.when.as_ref().map(|w| self.condition(m, target.as_ref(), w));
+        let when = o
+            .when
+            .as_ref()
+            .map(|w| self.condition(m, target.as_ref(), w));
         let env = self.env_for(m, target.as_ref());
         let mut assigns = Vec::new();
         for a in &o.body {
@@ -72,7 +78,10 @@ impl Checker<'_> {
                 Some(e) if visible => match e.id {
                     ValueRef::State(s) if !is_param => Some(s),
                     ValueRef::State(_) => {
-                        self.not_assignable(a, "a tool parameter (it shadows the state variable here)");
+                        self.not_assignable(
+                            a,
+                            "a tool parameter (it shadows the state variable here)",
+                        );
                         None
                     }
                     ValueRef::Attr(_) => {
@@ -227,8 +236,10 @@ impl Checker<'_> {
             ast::TargetKind::Any | ast::TargetKind::Glob(_) => {
                 let (segments, written): (Vec<Option<&str>>, String) = match &t.kind {
                     ast::TargetKind::Glob(segs) => {
-                        let s: Vec<Option<&str>> =
-                            segs.iter().map(|s| s.as_ref().map(|i| i.text.as_str())).collect();
+                        let s: Vec<Option<&str>> = segs
+                            .iter()
+                            .map(|s| s.as_ref().map(|i| i.text.as_str()))
+                            .collect();
                         let w = s
                             .iter()
                             .map(|x| x.unwrap_or("*"))

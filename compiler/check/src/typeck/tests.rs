@@ -49,7 +49,13 @@ impl Checker<'_> {
         read
     }
 
-    fn check_test(&mut self, m: ModuleIdx, item: &ast::Item, t: &ast::Test, read: &BTreeSet<AttrId>) {
+    fn check_test(
+        &mut self,
+        m: ModuleIdx,
+        item: &ast::Item,
+        t: &ast::Test,
+        read: &BTreeSet<AttrId>,
+    ) {
         let mut attrs: Vec<(AttrId, Value)> = Vec::new();
         let mut seen: Vec<(&str, Span)> = Vec::new();
         for w in &t.with {
@@ -60,17 +66,19 @@ impl Checker<'_> {
             seen.push((&w.name.text, w.name.span));
             let entity = self.names.values.get(&w.name.text).copied();
             let attr = match entity {
-                Some(e) if self.visible(m, &w.name.text, e.module) => match e.id {
-                    ValueRef::Attr(a) => Some(a),
-                    ValueRef::State(_) => {
-                        self.diags.push(
+                Some(e) if self.visible(m, &w.name.text, e.module) => {
+                    match e.id {
+                        ValueRef::Attr(a) => Some(a),
+                        ValueRef::State(_) => {
+                            self.diags.push(
                             Diagnostic::new(Code::E0116, w.name.span, format!("`{}` is a state variable, not an attribute", w.name.text))
                                 .with_label("tests set attributes only")
                                 .with_help("state starts at its declared initial value; drive it with events"),
                         );
-                        None
+                            None
+                        }
                     }
-                },
+                }
                 _ => {
                     let attrs: Vec<&str> = self
                         .program
@@ -78,12 +86,18 @@ impl Checker<'_> {
                         .iter()
                         .map(|a| a.info.name.as_str())
                         .collect();
-                    let mut d = Diagnostic::new(Code::E0116, w.name.span, format!("unknown attribute `{}`", w.name.text))
-                        .with_label("no attribute of this name");
+                    let mut d = Diagnostic::new(
+                        Code::E0116,
+                        w.name.span,
+                        format!("unknown attribute `{}`", w.name.text),
+                    )
+                    .with_label("no attribute of this name");
                     if let Some(s) = crate::suggest::best(&w.name.text, attrs) {
-                        d = d
-                            .with_help(format!("did you mean `{s}`?"))
-                            .with_fix(format!("replace with `{s}`"), w.name.span, s);
+                        d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                            format!("replace with `{s}`"),
+                            w.name.span,
+                            s,
+                        );
                     }
                     self.diags.push(d);
                     None
@@ -124,19 +138,35 @@ impl Checker<'_> {
         let mut steps = Vec::new();
         for s in &t.steps {
             match s {
-                ast::TestStep::Event { event, expected, span } => {
+                ast::TestStep::Event {
+                    event,
+                    expected,
+                    span,
+                } => {
                     let exp = self.expected(m, expected);
                     let deny = matches!(expected.kind, ast::ExpectedKind::Deny);
                     let ev = self.event(m, event, deny);
                     if let (Some(event), Some(expected)) = (ev, exp) {
-                        steps.push(hir::TestStep::Event { event, expected, span: *span });
+                        steps.push(hir::TestStep::Event {
+                            event,
+                            expected,
+                            span: *span,
+                        });
                     }
                 }
                 ast::TestStep::Expect { expr, span } => {
-                    let env = Env { module: m, tools: Vec::new(), text: false, values: true };
+                    let env = Env {
+                        module: m,
+                        tools: Vec::new(),
+                        text: false,
+                        values: true,
+                    };
                     let e = self.expr(expr, &env, Some(&Type::Bool));
                     self.require(&e, &Type::Bool, "condition");
-                    steps.push(hir::TestStep::Expect { expr: e, span: *span });
+                    steps.push(hir::TestStep::Expect {
+                        expr: e,
+                        span: *span,
+                    });
                 }
             }
         }
@@ -191,7 +221,10 @@ impl Checker<'_> {
                 let id = match (found, deny) {
                     (Some(id), _) => Some(id),
                     (None, true) => {
-                        self.denied_early(tool.span, format!("`{name}` is not a tool of this policy"));
+                        self.denied_early(
+                            tool.span,
+                            format!("`{name}` is not a tool of this policy"),
+                        );
                         None
                     }
                     (None, false) => {
@@ -204,21 +237,32 @@ impl Checker<'_> {
                 for a in args {
                     if out.iter().any(|(n, _)| *n == a.name.text) {
                         self.diags.push(
-                            Diagnostic::new(Code::E0110, a.name.span, format!("argument `{}` is given twice", a.name.text))
-                                .with_label("repeated argument"),
+                            Diagnostic::new(
+                                Code::E0110,
+                                a.name.span,
+                                format!("argument `{}` is given twice", a.name.text),
+                            )
+                            .with_label("repeated argument"),
                         );
                         ok = false;
                         continue;
                     }
                     let param = id.and_then(|id| {
-                        self.program.tool(id).param(&a.name.text).map(|(_, p)| p.ty.clone())
+                        self.program
+                            .tool(id)
+                            .param(&a.name.text)
+                            .map(|(_, p)| p.ty.clone())
                     });
                     let typed = self.expr(&a.value, &Env::constant(m), param.as_ref());
                     let Some(value) = const_value(&typed) else {
                         if typed.ty != Type::Error {
                             self.diags.push(
-                                Diagnostic::new(Code::E0205, a.value.span, "a test argument must be a constant")
-                                    .with_label("not a constant"),
+                                Diagnostic::new(
+                                    Code::E0205,
+                                    a.value.span,
+                                    "a test argument must be a constant",
+                                )
+                                .with_label("not a constant"),
                             );
                         }
                         ok = false;
@@ -257,7 +301,10 @@ impl Checker<'_> {
                         .collect();
                     if !missing.is_empty() {
                         if deny {
-                            self.denied_early(*span, format!("missing argument {}", missing.join(", ")));
+                            self.denied_early(
+                                *span,
+                                format!("missing argument {}", missing.join(", ")),
+                            );
                         } else {
                             self.diags.push(
                                 Diagnostic::new(
@@ -272,7 +319,11 @@ impl Checker<'_> {
                         }
                     }
                 }
-                ok.then_some(hir::TestEvent::Call { tool: id, tool_name: name, args: out })
+                ok.then_some(hir::TestEvent::Call {
+                    tool: id,
+                    tool_name: name,
+                    args: out,
+                })
             }
             ast::Event::Output { channel, text, .. } => {
                 let found = self
@@ -285,11 +336,19 @@ impl Checker<'_> {
                 let id = match (found, deny) {
                     (Some(id), _) => Some(id),
                     (None, true) => {
-                        self.denied_early(channel.span, format!("`{}` is not a channel of this policy", channel.text));
+                        self.denied_early(
+                            channel.span,
+                            format!("`{}` is not a channel of this policy", channel.text),
+                        );
                         None
                     }
                     (None, false) => {
-                        self.lookup::<hir::ChannelId>(Kind::Channel, m, &channel.text, channel.span)?;
+                        self.lookup::<hir::ChannelId>(
+                            Kind::Channel,
+                            m,
+                            &channel.text,
+                            channel.span,
+                        )?;
                         return None;
                     }
                 };
@@ -299,22 +358,34 @@ impl Checker<'_> {
                 }
                 let Some(Value::Str(text)) = const_value(&typed) else {
                     self.diags.push(
-                        Diagnostic::new(Code::E0205, typed.span, "the output text must be a constant string")
-                            .with_label("not a constant"),
+                        Diagnostic::new(
+                            Code::E0205,
+                            typed.span,
+                            "the output text must be a constant string",
+                        )
+                        .with_label("not a constant"),
                     );
                     return None;
                 };
-                Some(hir::TestEvent::Output { channel: id, channel_name: channel.text.clone(), text })
+                Some(hir::TestEvent::Output {
+                    channel: id,
+                    channel_name: channel.text.clone(),
+                    text,
+                })
             }
         }
     }
 
     fn denied_early(&mut self, span: Span, why: String) {
         self.diags.push(
-            Diagnostic::new(Code::W0017, span, format!("this step is denied before any rule is consulted: {why}"))
-                .with_label("malformed event")
-                .with_note("the test still checks that the runtime denies it, but no rule is exercised")
-                .with_help("if the mistake is not deliberate, fix the event"),
+            Diagnostic::new(
+                Code::W0017,
+                span,
+                format!("this step is denied before any rule is consulted: {why}"),
+            )
+            .with_label("malformed event")
+            .with_note("the test still checks that the runtime denies it, but no rule is exercised")
+            .with_help("if the mistake is not deliberate, fix the event"),
         );
     }
 
@@ -329,9 +400,11 @@ impl Checker<'_> {
         )
         .with_label("unknown parameter");
         if let Some(s) = crate::suggest::best(&name.text, params.iter().map(String::as_str)) {
-            d = d
-                .with_help(format!("did you mean `{s}`?"))
-                .with_fix(format!("replace with `{s}`"), name.span, s);
+            d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                format!("replace with `{s}`"),
+                name.span,
+                s,
+            );
         } else if !params.is_empty() {
             d = d.with_note(format!("its parameters are {}", params.join(", ")));
         }
