@@ -16,8 +16,14 @@ pub fn policy(lines: usize) -> String {
     let _ = writeln!(out, "attr env: enum {{ dev, staging, prod }};");
     let _ = writeln!(out, "attr tenant: str;");
     let _ = writeln!(out, "state phase: enum {{ plan, act, review }} = plan;");
-    let _ = writeln!(out, "gate security {{ approvers: [\"secops\"]; timeout: 15m; }}");
-    let _ = writeln!(out, "gate owner {{ approvers: [\"owner\", \"lead\"]; timeout: 1h; }}");
+    let _ = writeln!(
+        out,
+        "gate security {{ approvers: [\"secops\"]; timeout: 15m; }}"
+    );
+    let _ = writeln!(
+        out,
+        "gate owner {{ approvers: [\"owner\", \"lead\"]; timeout: 1h; }}"
+    );
     let _ = writeln!(out, "channel user;");
     let _ = writeln!(out, "channel webhook;");
     let _ = writeln!(out, "allow output user;");
@@ -36,7 +42,10 @@ pub fn policy(lines: usize) -> String {
 }
 
 fn group_of_tools(out: &mut String, g: usize) {
-    let _ = writeln!(out, "// Group {g}: a service with a reader, a writer and a poster.");
+    let _ = writeln!(
+        out,
+        "// Group {g}: a service with a reader, a writer and a poster."
+    );
     let _ = writeln!(out, "state calls_{g}: int[0..20] = 0;");
     let _ = writeln!(out, "/// Reads records of service {g}.");
     let _ = writeln!(
@@ -48,22 +57,40 @@ fn group_of_tools(out: &mut String, g: usize) {
         out,
         "tool svc{g}.write(path: path, data: str, mode: enum {{ append, replace }}) effects [write];"
     );
-    let _ = writeln!(out, "/// Posts to an external endpoint; the reply is third-party text.");
-    let _ = writeln!(out, "tool svc{g}.post(url: url, body: str) -> str labels [untrusted] effects [external];");
-    let _ = writeln!(out, "allow svc{g}.read when path matches glob \"/data/{g}/**\";");
+    let _ = writeln!(
+        out,
+        "/// Posts to an external endpoint; the reply is third-party text."
+    );
+    let _ = writeln!(
+        out,
+        "tool svc{g}.post(url: url, body: str) -> str labels [untrusted] effects [external];"
+    );
+    let _ = writeln!(
+        out,
+        "allow svc{g}.read when path matches glob \"/data/{g}/**\";"
+    );
     let _ = writeln!(out, "deny svc{g}.read when has(limit) && limit > 1000");
     let _ = writeln!(out, "    because \"bulk reads need an export job\";");
     let _ = writeln!(
         out,
         "allow svc{g}.write when starts_with(path, \"/data/{g}/\") && len(data) < 65536;"
     );
-    let _ = writeln!(out, "escalate svc{g}.write to owner when mode == replace && env == prod;");
+    let _ = writeln!(
+        out,
+        "escalate svc{g}.write to owner when mode == replace && env == prod;"
+    );
     let _ = writeln!(
         out,
         "allow svc{g}.post when host(url) in [\"api{g}.example.com\", \"hooks.example.com\"];"
     );
-    let _ = writeln!(out, "escalate svc{g}.post to security when context has private");
-    let _ = writeln!(out, "    because \"private data must not leave without review\";");
+    let _ = writeln!(
+        out,
+        "escalate svc{g}.post to security when context has private"
+    );
+    let _ = writeln!(
+        out,
+        "    because \"private data must not leave without review\";"
+    );
     let _ = writeln!(
         out,
         "deny svc{g}.post when context has untrusted || calls_{g} >= 20 || tenant == \"blocked\";"
@@ -75,8 +102,14 @@ fn group_of_tools(out: &mut String, g: usize) {
         out,
         "    never svc{g}.read ~> svc{g}.post unless approved security;"
     );
-    let _ = writeln!(out, "assert can_write_{g}: possible svc{g}.write -> svc{g}.read;");
-    let _ = writeln!(out, "test \"group {g}\" with env = prod, tenant = \"acme\" {{");
+    let _ = writeln!(
+        out,
+        "assert can_write_{g}: possible svc{g}.write -> svc{g}.read;"
+    );
+    let _ = writeln!(
+        out,
+        "test \"group {g}\" with env = prod, tenant = \"acme\" {{"
+    );
     let _ = writeln!(out, "    svc{g}.read(path: \"/data/{g}/a\") => allow;");
     let _ = writeln!(
         out,
@@ -88,8 +121,14 @@ fn group_of_tools(out: &mut String, g: usize) {
     );
     let _ = writeln!(out, "    expect calls_{g} == 1 && phase == act;");
     let _ = writeln!(out, "}}");
-    let _ = writeln!(out, "test \"group {g} denies bulk\" with env = dev, tenant = \"acme\" {{");
-    let _ = writeln!(out, "    svc{g}.read(path: \"/data/{g}/a\", limit: 5000) => deny;");
+    let _ = writeln!(
+        out,
+        "test \"group {g} denies bulk\" with env = dev, tenant = \"acme\" {{"
+    );
+    let _ = writeln!(
+        out,
+        "    svc{g}.read(path: \"/data/{g}/a\", limit: 5000) => deny;"
+    );
     let _ = writeln!(out, "    expect calls_{g} == 0;");
     let _ = writeln!(out, "}}");
     let _ = writeln!(out);
