@@ -16,6 +16,9 @@ use crate::load::ModuleIdx;
 use crate::resolve::{Kind, ValueRef};
 use crate::typeck::Checker;
 
+/// The largest compiled regex accepted (the runtime uses the same bound).
+pub(crate) const REGEX_SIZE_LIMIT: usize = 2 << 20;
+
 /// What an expression may refer to.
 #[derive(Debug, Clone)]
 pub(crate) struct Env {
@@ -719,16 +722,29 @@ impl Checker<'_> {
         }
     }
 
+    /// Compiles a regex exactly as the runtime will (whole-value anchored,
+    /// with the same engine and size limits), so a pattern that parses but
+    /// is too large to compile is a check-time error, not a load failure.
     pub(crate) fn compile_regex(&mut self, pattern: &ast::StrLit) {
-        if let Err(err) = regex_syntax::ParserBuilder::new()
+        let detail = match regex_syntax::ParserBuilder::new()
             .build()
             .parse(&pattern.value)
         {
-            let detail = match &err {
-                regex_syntax::Error::Parse(e) => e.kind().to_string(),
-                regex_syntax::Error::Translate(e) => e.kind().to_string(),
-                _ => err.to_string(),
-            };
+            Err(regex_syntax::Error::Parse(e)) => Some(e.kind().to_string()),
+            Err(regex_syntax::Error::Translate(e)) => Some(e.kind().to_string()),
+            Err(e) => Some(e.to_string()),
+            Ok(_) => regex_automata::meta::Regex::builder()
+                .configure(
+                    regex_automata::meta::Regex::config().nfa_size_limit(Some(REGEX_SIZE_LIMIT)),
+                )
+                .build(&format!("^(?:{})$", pattern.value))
+                .err()
+                .map(|e| match e.size_limit() {
+                    Some(limit) => format!("it compiles to more than {} KiB", limit / 1024),
+                    None => e.to_string(),
+                }),
+        };
+        if let Some(detail) = detail {
             self.diags.push(
                 Diagnostic::new(
                     Code::E0207,
