@@ -15,6 +15,7 @@
 mod expr;
 mod items;
 mod tests;
+mod values;
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -8,7 +8,8 @@ use guard_syntax::ast;
 use crate::hir::{self, Target, TargetForm, ToolId, Type};
 use crate::load::ModuleIdx;
 use crate::resolve::{Kind, ValueRef};
-use crate::typeck::expr::{const_value, Env};
+use crate::typeck::expr::Env;
+use crate::typeck::values::const_value;
 use crate::typeck::Checker;
 
 impl Checker<'_> {

@@ -15,7 +15,8 @@ use guard_syntax::ast;
 use crate::hir::{self, AttrId, ExprKind, Type, Value};
 use crate::load::ModuleIdx;
 use crate::resolve::{Kind, ValueRef};
-use crate::typeck::expr::{assignable, const_value, Env};
+use crate::typeck::expr::Env;
+use crate::typeck::values::{assignable, const_value};
 use crate::typeck::Checker;
 
 impl Checker<'_> {
