@@ -10,6 +10,8 @@
 //! regexes and globs compile; state initial values are in range.
 
 use guard_diagnostics::{FileId, Span};
+/// Binary operators are the same in the AST and the HIR.
+pub use guard_syntax::ast::BinOp;
 
 macro_rules! id {
     ($($(#[$m:meta])* $name:ident;)*) => {$(
@@ -339,20 +341,6 @@ pub enum ExprKind {
     },
     /// `has(param)`
     Has(String),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum BinOp {
-    Or,
-    And,
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    Add,
-    Sub,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

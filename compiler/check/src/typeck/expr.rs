@@ -453,18 +453,6 @@ impl Checker<'_> {
         span: Span,
     ) -> Expr {
         use ast::BinOp as B;
-        let hop = match op {
-            B::Or => hir::BinOp::Or,
-            B::And => hir::BinOp::And,
-            B::Eq => hir::BinOp::Eq,
-            B::Ne => hir::BinOp::Ne,
-            B::Lt => hir::BinOp::Lt,
-            B::Le => hir::BinOp::Le,
-            B::Gt => hir::BinOp::Gt,
-            B::Ge => hir::BinOp::Ge,
-            B::Add => hir::BinOp::Add,
-            B::Sub => hir::BinOp::Sub,
-        };
         let (l, r, ty) = match op {
             B::Or | B::And => {
                 let l = self.expr(lhs, env, Some(&Type::Bool));
@@ -553,7 +541,7 @@ impl Checker<'_> {
         }
         Expr {
             kind: ExprKind::Binary {
-                op: hop,
+                op,
                 lhs: Box::new(l),
                 rhs: Box::new(r),
             },
