@@ -135,6 +135,9 @@ fn unused(p: &Program, out: &mut Vec<Diagnostic>) {
     let ruled: HashSet<hir::ChannelId> = p
         .rules
         .iter()
+        // `redact` rewrites text but decides nothing: a channel with only
+        // redactions still gets the default verdict.
+        .filter(|r| !matches!(r.verdict, Verdict::Redact { .. }))
         .filter_map(|r| match r.target {
             Target::Output(c) => Some(c),
             _ => None,

@@ -54,10 +54,13 @@ pub(crate) struct Names {
     pub asserts: HashMap<String, Span>,
     pub tests: HashMap<String, Span>,
     pub scopes: HashMap<ModuleIdx, Scope>,
+    /// Names a module declared again (E0110 reported): lookups of them
+    /// from that module stay silent instead of cascading.
+    pub redeclared: HashSet<(Kind, String, ModuleIdx)>,
 }
 
 /// The kinds of names, for messages and lookups.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Kind {
     Tool,
     Label,
@@ -174,9 +177,11 @@ impl Checker<'_> {
         }
     }
 
-    /// Whether stdlib tool `name` of module `m` joins the policy: some
-    /// module imports `m` whole or selects the tool.
-    pub(crate) fn tool_included(&self, m: ModuleIdx, name: &str) -> bool {
+    /// Whether item `name` of module `m` joins the policy: always for the
+    /// user's files; for a stdlib module, when some file of the policy
+    /// imports it whole or selects the item by name. (A catalogue that
+    /// selects the labels it uses thereby brings in just those.)
+    pub(crate) fn included(&self, m: ModuleIdx, name: &str) -> bool {
         if !self.loaded.modules[m].in_stdlib {
             return true;
         }
@@ -240,11 +245,19 @@ impl Checker<'_> {
             if self.visible(from, name, e.module) {
                 return Some(e.id);
             }
+            if self
+                .names
+                .redeclared
+                .contains(&(kind, name.to_string(), from))
+            {
+                return None;
+            }
             let module = self.loaded.modules[e.module].display.clone();
             let how = if self.loaded.modules[e.module].in_stdlib {
                 format!("use {module}::{{{name}}};")
             } else {
-                format!("use \"{module}\";")
+                let importer = &self.loaded.modules[from].display;
+                format!("use \"{}\";", relative_use_path(importer, &module))
             };
             self.diags.push(
                 Diagnostic::new(
@@ -335,4 +348,53 @@ pub(crate) fn stdlib_names(kind: Kind) -> Vec<&'static str> {
     names.sort_unstable();
     names.dedup();
     names
+}
+
+/// How file `importer` spells a `use` of file `target`: a path relative to
+/// the importer's directory (both are given as the loader displays them).
+pub(crate) fn relative_use_path(importer: &str, target: &str) -> String {
+    use std::path::{Component, Path};
+    let from: Vec<Component> = Path::new(importer)
+        .parent()
+        .map(|p| p.components().collect())
+        .unwrap_or_default();
+    let to: Vec<Component> = Path::new(target).components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); from.len() - common];
+    parts.extend(
+        to[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    let joined = parts.join("/");
+    if joined.starts_with("..") {
+        joined
+    } else {
+        format!("./{joined}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative_use_path;
+
+    #[test]
+    fn use_paths_are_relative_to_the_importer() {
+        assert_eq!(
+            relative_use_path("m/user.guard", "m/lib.guard"),
+            "./lib.guard"
+        );
+        assert_eq!(
+            relative_use_path("m/a/user.guard", "m/lib.guard"),
+            "../lib.guard"
+        );
+        assert_eq!(
+            relative_use_path("user.guard", "shared/x.guard"),
+            "./shared/x.guard"
+        );
+        assert_eq!(
+            relative_use_path("/w/a/b.guard", "/w/c/d.guard"),
+            "../c/d.guard"
+        );
+    }
 }

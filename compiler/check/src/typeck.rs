@@ -25,7 +25,7 @@ use guard_syntax::ast;
 
 use crate::hir::{self, EnumId, Type, Value};
 use crate::load::{Loaded, ModuleIdx};
-use crate::resolve::{Entity, Names, ValueRef};
+use crate::resolve::{Entity, Kind, Names, ValueRef};
 
 /// State shared by every pass over one policy.
 pub(crate) struct Checker<'a> {
@@ -128,6 +128,28 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Whether a declaration is left out of the policy: a stdlib item
+    /// nobody imports, or a duplicate (reported, and remembered so that
+    /// uses of the name in this module do not cascade).
+    fn skip_decl(
+        &mut self,
+        kind: Kind,
+        m: ModuleIdx,
+        previous: Option<Span>,
+        name: &str,
+        span: Span,
+        what: &str,
+    ) -> bool {
+        if !self.included(m, name) {
+            return true;
+        }
+        if self.check_duplicate(previous, name, span, what) {
+            self.names.redeclared.insert((kind, name.to_string(), m));
+            return true;
+        }
+        false
+    }
+
     /// Pass 1: give every entity an id and a placeholder declaration.
     fn declare(&mut self) {
         let mut default_span: Option<Span> = None;
@@ -136,7 +158,7 @@ impl<'a> Checker<'a> {
                 ast::ItemKind::Label(names) => {
                     for n in names {
                         let prev = self.names.labels.get(&n.text).map(|e| e.span);
-                        if self.check_duplicate(prev, &n.text, n.span, "label") {
+                        if self.skip_decl(Kind::Label, m, prev, &n.text, n.span, "label") {
                             continue;
                         }
                         let id = hir::LabelId(self.program.labels.len() as u32);
@@ -151,7 +173,7 @@ impl<'a> Checker<'a> {
                 ast::ItemKind::Effect(names) => {
                     for n in names {
                         let prev = self.names.effects.get(&n.text).map(|e| e.span);
-                        if self.check_duplicate(prev, &n.text, n.span, "effect") {
+                        if self.skip_decl(Kind::Effect, m, prev, &n.text, n.span, "effect") {
                             continue;
                         }
                         let id = self.program.effects.len() as u32;
@@ -165,11 +187,8 @@ impl<'a> Checker<'a> {
                 }
                 ast::ItemKind::Tool(t) => {
                     let name = t.name.dotted();
-                    if !self.tool_included(m, &name) {
-                        continue;
-                    }
                     let prev = self.names.tools.get(&name).map(|e| e.span);
-                    if self.check_duplicate(prev, &name, t.name.span, "tool") {
+                    if self.skip_decl(Kind::Tool, m, prev, &name, t.name.span, "tool") {
                         continue;
                     }
                     let id = hir::ToolId(self.program.tools.len() as u32);
@@ -189,7 +208,7 @@ impl<'a> Checker<'a> {
                 }
                 ast::ItemKind::Attr(a) => {
                     let prev = self.names.values.get(&a.name.text).map(|e| e.span);
-                    if self.check_duplicate(prev, &a.name.text, a.name.span, "name") {
+                    if self.skip_decl(Kind::Value, m, prev, &a.name.text, a.name.span, "name") {
                         continue;
                     }
                     let id = hir::AttrId(self.program.attrs.len() as u32);
@@ -204,7 +223,7 @@ impl<'a> Checker<'a> {
                 }
                 ast::ItemKind::State(s) => {
                     let prev = self.names.values.get(&s.name.text).map(|e| e.span);
-                    if self.check_duplicate(prev, &s.name.text, s.name.span, "name") {
+                    if self.skip_decl(Kind::Value, m, prev, &s.name.text, s.name.span, "name") {
                         continue;
                     }
                     let id = hir::StateId(self.program.states.len() as u32);
@@ -220,7 +239,7 @@ impl<'a> Checker<'a> {
                 }
                 ast::ItemKind::Gate(g) => {
                     let prev = self.names.gates.get(&g.name.text).map(|e| e.span);
-                    if self.check_duplicate(prev, &g.name.text, g.name.span, "gate") {
+                    if self.skip_decl(Kind::Gate, m, prev, &g.name.text, g.name.span, "gate") {
                         continue;
                     }
                     let id = hir::GateId(self.program.gates.len() as u32);
@@ -235,7 +254,7 @@ impl<'a> Checker<'a> {
                 }
                 ast::ItemKind::Channel(ch) => {
                     let prev = self.names.channels.get(&ch.text).map(|e| e.span);
-                    if self.check_duplicate(prev, &ch.text, ch.span, "channel") {
+                    if self.skip_decl(Kind::Channel, m, prev, &ch.text, ch.span, "channel") {
                         continue;
                     }
                     let id = hir::ChannelId(self.program.channels.len() as u32);

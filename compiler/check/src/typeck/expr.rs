@@ -305,17 +305,35 @@ impl Checker<'_> {
             }
         }
         // An enum variant: the expected enum first, else a unique owner.
+        let owners_of = |c: &Self| -> Vec<(hir::EnumId, u32)> {
+            (0..c.program.enums.len())
+                .filter_map(|i| {
+                    let e = hir::EnumId(i as u32);
+                    c.variant_index(e, name).map(|v| (e, v))
+                })
+                .collect()
+        };
         if let Some(Type::Enum(e)) = expected {
             if let Some(v) = self.variant_index(*e, name) {
                 return variant(*e, v, span);
             }
+            let others = owners_of(self);
+            if let Some((other, _)) = others.first() {
+                let wanted = self.type_name(&Type::Enum(*e));
+                let theirs = self.type_name(&Type::Enum(*other));
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::E0114,
+                        span,
+                        format!("`{name}` is not a variant of `{wanted}`"),
+                    )
+                    .with_label("variant of another enum")
+                    .with_note(format!("`{name}` belongs to `{theirs}`")),
+                );
+                return error_expr(span);
+            }
         }
-        let owners: Vec<(hir::EnumId, u32)> = (0..self.program.enums.len())
-            .filter_map(|i| {
-                let e = hir::EnumId(i as u32);
-                self.variant_index(e, name).map(|v| (e, v))
-            })
-            .collect();
+        let owners = owners_of(self);
         match owners.as_slice() {
             [(e, v)] => return variant(*e, *v, span),
             [] => {}

@@ -59,6 +59,9 @@ impl Checker<'_> {
     ) {
         let mut attrs: Vec<(AttrId, Value)> = Vec::new();
         let mut seen: Vec<(&str, Span)> = Vec::new();
+        // Attributes the test names, even with a value that failed to check
+        // (that error is reported; E0303 on top would be a cascade).
+        let mut named: Vec<AttrId> = Vec::new();
         for w in &t.with {
             if let Some(&(_, prev)) = seen.iter().find(|(n, _)| *n == w.name.text) {
                 self.check_duplicate(Some(prev), &w.name.text, w.name.span, "attribute value");
@@ -105,6 +108,7 @@ impl Checker<'_> {
                 }
             };
             if let Some(a) = attr {
+                named.push(a);
                 let ty = self.program.attrs[a.index()].ty.clone();
                 if let Some(v) = self.constant(m, &w.value, &ty, "an attribute value") {
                     attrs.push((a, v));
@@ -113,7 +117,7 @@ impl Checker<'_> {
         }
         let missing: Vec<String> = read
             .iter()
-            .filter(|a| !attrs.iter().any(|(b, _)| b == *a))
+            .filter(|a| !named.contains(a))
             .map(|a| format!("`{}`", self.program.attrs[a.index()].info.name))
             .collect();
         if !missing.is_empty() {
@@ -212,13 +216,15 @@ impl Checker<'_> {
         match e {
             ast::Event::Call { tool, args, span } => {
                 let name = tool.dotted();
-                let found = self
-                    .names
-                    .tools
-                    .get(&name)
-                    .copied()
-                    .filter(|t| self.visible(m, &name, t.module))
-                    .map(|t| t.id);
+                // A tool of the policy that this file does not import is a
+                // scope error even in a `deny` step: at run time the tool
+                // exists and its rules decide the call.
+                let declared = self.names.tools.contains_key(&name);
+                let found = if declared {
+                    Some(self.lookup::<hir::ToolId>(Kind::Tool, m, &name, tool.span)?)
+                } else {
+                    None
+                };
                 let id = match (found, deny) {
                     (Some(id), _) => Some(id),
                     (None, true) => {
@@ -327,13 +333,16 @@ impl Checker<'_> {
                 })
             }
             ast::Event::Output { channel, text, .. } => {
-                let found = self
-                    .names
-                    .channels
-                    .get(&channel.text)
-                    .copied()
-                    .filter(|c| self.visible(m, &channel.text, c.module))
-                    .map(|c| c.id);
+                let found = if self.names.channels.contains_key(&channel.text) {
+                    Some(self.lookup::<hir::ChannelId>(
+                        Kind::Channel,
+                        m,
+                        &channel.text,
+                        channel.span,
+                    )?)
+                } else {
+                    None
+                };
                 let id = match (found, deny) {
                     (Some(id), _) => Some(id),
                     (None, true) => {
