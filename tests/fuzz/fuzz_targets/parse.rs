@@ -10,8 +10,15 @@ use libfuzzer_sys::fuzz_target;
 
 fn check(text: &str, span: Span) {
     let (s, e) = (span.start as usize, span.end as usize);
-    assert!(s <= e && e <= text.len(), "span {s}..{e} outside {} bytes", text.len());
-    assert!(text.is_char_boundary(s) && text.is_char_boundary(e), "span {s}..{e} splits a char");
+    assert!(
+        s <= e && e <= text.len(),
+        "span {s}..{e} outside {} bytes",
+        text.len()
+    );
+    assert!(
+        text.is_char_boundary(s) && text.is_char_boundary(e),
+        "span {s}..{e} splits a char"
+    );
 }
 
 fuzz_target!(|data: &[u8]| {
