@@ -177,7 +177,7 @@ pub struct Gate {
 }
 
 /// A constant operand of `PushConst`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Const {
     Int(i64),
     Str(StrId),
