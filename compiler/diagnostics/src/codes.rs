@@ -104,6 +104,9 @@ codes! {
     E0304 => "Missing argument in a test step",
     E0305 => "Gate field has an invalid value",
 
+    // Bytecode.
+    E0401 => "Policy exceeds a limit of the bytecode format",
+
     // Warnings (lints).
     W0001 => "State variable is never read",
     W0002 => "Attribute is never read",
