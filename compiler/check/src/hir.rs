@@ -13,6 +13,19 @@ use guard_diagnostics::{FileId, Span};
 /// Binary operators are the same in the AST and the HIR.
 pub use guard_syntax::ast::BinOp;
 
+/// Limits of the bytecode format, enforced by the checker (E0401) so that
+/// every checked program can be compiled.
+pub mod limits {
+    /// Labels: the session context is a 64-bit set.
+    pub const MAX_LABELS: usize = 64;
+    /// Gates: an escalation names a 64-bit set of gates.
+    pub const MAX_GATES: usize = 64;
+    /// Parameters of one tool (an 8-bit operand).
+    pub const MAX_PARAMS: usize = 255;
+    /// State variables, attributes, enum types (16-bit operands).
+    pub const MAX_INDEX: usize = 65_535;
+}
+
 macro_rules! id {
     ($($(#[$m:meta])* $name:ident;)*) => {$(
         $(#[$m])*

@@ -91,6 +91,7 @@ pub(crate) fn check_policy(
     c.type_declarations();
     c.check_items();
     c.check_tests();
+    c.check_limits();
     let has_errors = syntax_errors || c.diags.iter().any(Diagnostic::is_error);
     let mut diags = c.diags;
     if has_errors {
@@ -498,6 +499,37 @@ impl<'a> Checker<'a> {
         let decl = &mut self.program.gates[e.id.index()];
         decl.approvers = approvers;
         decl.timeout_ms = timeout;
+    }
+
+    /// E0401: what the bytecode format cannot represent, reported at the
+    /// first declaration past each limit.
+    fn check_limits(&mut self) {
+        use hir::limits::*;
+        let mut over: Vec<(Span, String)> = Vec::new();
+        if let Some(l) = self.program.labels.get(MAX_LABELS) {
+            over.push((l.info.name_span, format!("more than {MAX_LABELS} labels")));
+        }
+        if let Some(g) = self.program.gates.get(MAX_GATES) {
+            over.push((g.info.name_span, format!("more than {MAX_GATES} gates")));
+        }
+        for t in &self.program.tools {
+            if t.params.len() > MAX_PARAMS {
+                over.push((t.info.name_span, format!("a tool with more than {MAX_PARAMS} parameters")));
+            }
+        }
+        if let Some(s) = self.program.states.get(MAX_INDEX) {
+            over.push((s.info.name_span, format!("more than {MAX_INDEX} state variables")));
+        }
+        if let Some(a) = self.program.attrs.get(MAX_INDEX) {
+            over.push((a.info.name_span, format!("more than {MAX_INDEX} attributes")));
+        }
+        for (span, what) in over {
+            self.diags.push(
+                Diagnostic::new(Code::E0401, span, format!("the policy has {what}"))
+                    .with_label("beyond a limit of the bytecode format")
+                    .with_note("labels and gates are 64-bit sets at run time; a tool takes at most 255 parameters"),
+            );
+        }
     }
 
     /// Lowers a written type, reporting what is not allowed where.

@@ -19,12 +19,7 @@ pub use lower::lower;
 
 use guard_diagnostics::Span;
 
-/// The largest number of labels (bits of the session context).
-pub const MAX_LABELS: usize = 64;
-/// The largest number of gates (bits of an escalation's gate set).
-pub const MAX_GATES: usize = 64;
-/// The largest number of parameters of one tool.
-pub const MAX_PARAMS: usize = 255;
+pub use guard_check::hir::limits::{MAX_GATES, MAX_INDEX, MAX_LABELS, MAX_PARAMS};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {

@@ -13,11 +13,12 @@ use guard_diagnostics::{Code, Diagnostic, Span};
 
 use crate::{
     Attr, BinOp, Channel, Effect, Expr, ExprKind, Gate, Param, Policy, Redaction, Rule, RuleInfo,
-    State, StateKind, Tool, Type, Verdict, MAX_GATES, MAX_LABELS, MAX_PARAMS,
+    State, StateKind, Tool, Type, Verdict, MAX_GATES, MAX_INDEX, MAX_LABELS, MAX_PARAMS,
 };
 
-/// Lowers a checked program. Errors are limits of the bytecode format
-/// (E0401), reported at the declaration that crosses them.
+/// Lowers a checked program. The checker already enforces the format's
+/// limits; they are checked again here because lowering must never
+/// truncate an index, whatever program it is handed.
 pub fn lower(p: &hir::Program) -> Result<Policy, Vec<Diagnostic>> {
     let mut l = Lower {
         p,
@@ -195,7 +196,7 @@ impl Lower<'_> {
             (p.enums.len(), "enum types"),
         ];
         for (n, what) in counts {
-            if n > usize::from(u16::MAX) {
+            if n > MAX_INDEX {
                 self.limit(
                     p.tools.first().map(|t| t.info.span).unwrap_or_default(),
                     format!("more than 65535 {what}"),
