@@ -8,6 +8,8 @@
 //! code and line, and snapshots their rendering. Files whose names start
 //! with `_` are modules imported by fixtures, not fixtures themselves.
 
+pub mod reference;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -102,4 +104,36 @@ pub fn render_plain(checked: &Checked) -> String {
     }
     // Messages may name files too (import cycles, unreadable imports).
     render::human(&sources, &checked.diagnostics, false).replace(&root, "")
+}
+
+/// The event of a test step as the reference evaluator takes it.
+pub fn reference_event(
+    p: &guard_check::hir::Program,
+    e: &guard_check::hir::TestEvent,
+) -> reference::Event {
+    use guard_check::hir::{TestEvent, Value};
+    fn arg(p: &guard_check::hir::Program, v: &Value) -> reference::Arg {
+        match v {
+            Value::Bool(b) => reference::Arg::Bool(*b),
+            Value::Int(n) => reference::Arg::Int(*n),
+            Value::Str(s) => reference::Arg::Str(s.clone()),
+            Value::Duration(ms) => reference::Arg::Int(i64::try_from(*ms).unwrap_or(i64::MAX)),
+            Value::Enum(e, v) => reference::Arg::Str(p.variant_name(*e, *v).to_string()),
+            Value::List(items) => reference::Arg::List(items.iter().map(|i| arg(p, i)).collect()),
+        }
+    }
+    match e {
+        TestEvent::Call {
+            tool_name, args, ..
+        } => reference::Event::Call {
+            tool: tool_name.clone(),
+            args: args.iter().map(|(n, v)| (n.clone(), arg(p, v))).collect(),
+        },
+        TestEvent::Output {
+            channel_name, text, ..
+        } => reference::Event::Output {
+            channel: channel_name.clone(),
+            text: text.clone(),
+        },
+    }
 }
