@@ -8,6 +8,7 @@
 //! code and line, and snapshots their rendering. Files whose names start
 //! with `_` are modules imported by fixtures, not fixtures themselves.
 
+pub mod gen;
 pub mod reference;
 
 use std::collections::BTreeSet;
