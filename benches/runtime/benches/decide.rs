@@ -1,0 +1,3 @@
+//! The decision benchmark (criterion); being built, see `README.md`.
+
+fn main() {}
