@@ -514,14 +514,23 @@ impl<'a> Checker<'a> {
         }
         for t in &self.program.tools {
             if t.params.len() > MAX_PARAMS {
-                over.push((t.info.name_span, format!("a tool with more than {MAX_PARAMS} parameters")));
+                over.push((
+                    t.info.name_span,
+                    format!("a tool with more than {MAX_PARAMS} parameters"),
+                ));
             }
         }
         if let Some(s) = self.program.states.get(MAX_INDEX) {
-            over.push((s.info.name_span, format!("more than {MAX_INDEX} state variables")));
+            over.push((
+                s.info.name_span,
+                format!("more than {MAX_INDEX} state variables"),
+            ));
         }
         if let Some(a) = self.program.attrs.get(MAX_INDEX) {
-            over.push((a.info.name_span, format!("more than {MAX_INDEX} attributes")));
+            over.push((
+                a.info.name_span,
+                format!("more than {MAX_INDEX} attributes"),
+            ));
         }
         for (span, what) in over {
             self.diags.push(
