@@ -2,9 +2,38 @@
 //! once, and then decides events — tool calls and outputs — for sessions,
 //! allocating nothing per decision.
 //!
+//! ```text
+//! bytes ──format::decode──▶ model::Image ──validate──▶ Policy ──▶ Session::decide_*
+//! ```
+//!
 //! This crate depends on nothing else of Guard's: not the compiler, not
 //! z3. `runtime/README.md` documents the image format, the invariants and
-//! the measured performance.
+//! the error codes.
 
+pub mod decision;
+pub mod disasm;
+pub mod error;
+pub mod format;
+#[cfg(feature = "json")]
+pub mod json;
 pub mod model;
 pub mod op;
+pub mod policy;
+pub mod text;
+
+mod bind;
+mod regex;
+mod session;
+mod snapshot;
+mod validate;
+mod verify;
+mod vm;
+
+pub use decision::{ArgProblem, Decision, EventRef, GateSet, Reason, RuleIds, TicketId, Verdict};
+pub use disasm::disassemble;
+pub use error::{LoadError, SessionError, TicketError};
+pub use format::{decode, encode};
+#[cfg(feature = "json")]
+pub use json::{decision_json, EventError};
+pub use policy::{ChannelId, Policy, ToolId};
+pub use session::{Arg, Call, Limits, Session};

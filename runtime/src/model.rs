@@ -152,7 +152,10 @@ pub enum StateKind {
     /// A variant index of `enums[i]`.
     Enum(u16),
     /// An integer in `lo..=hi`.
-    Int { lo: i64, hi: i64 },
+    Int {
+        lo: i64,
+        hi: i64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,9 +183,15 @@ pub struct Gate {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Const {
     Int(i64),
+    /// A boolean; only as an element of a [`Const::List`] (`PushTrue` and
+    /// `PushFalse` push scalar booleans).
+    Bool(bool),
     Str(StrId),
     /// A variant of `enums[e]`.
-    Enum { e: u16, variant: u16 },
+    Enum {
+        e: u16,
+        variant: u16,
+    },
     /// A list of constants, all of one scalar kind (indices into `consts`,
     /// each lower than this constant's own index).
     List(Vec<u16>),

@@ -15,6 +15,10 @@
 //! guard is then false, an assignment denies the event (language.md §5,
 //! docs/language.md §6).
 
+/// The deepest the operand stack of a block may get; the loader rejects
+/// deeper code, and the VM's stack never grows past it.
+pub const MAX_STACK: usize = 64;
+
 /// One instruction's opcode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]

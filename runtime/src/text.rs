@@ -1,0 +1,380 @@
+//! Text functions of the runtime: lexical path normalisation, URL
+//! parsing (scheme and host), lower-casing. All of them write into
+//! caller-provided, capacity-checked buffers so that deciding allocates
+//! nothing; the allocating helpers (`normalize_path`, `url_host`, ...) are
+//! for session opening, tests and tools.
+//!
+//! URL parsing is deliberately strict (fail closed): where parsers
+//! disagree about what host a string names, the string is refused rather
+//! than guessed at. See [`parse_url`].
+
+/// A result did not fit its fixed-capacity buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooLong;
+
+/// Why a path was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathFault {
+    /// The empty string is not a path.
+    Empty,
+    /// A `..` would climb above `/` or above the start of a relative path.
+    AboveRoot,
+    /// The normalised path does not fit the scratch buffer.
+    TooLong,
+}
+
+/// Whether `p` is already in normal form (so normalising it would give
+/// it back unchanged): no empty, `.` or `..` segment, no trailing `/`
+/// (except the root `/` itself); `.` alone is the normal empty relative
+/// path.
+pub fn is_normal_path(p: &str) -> bool {
+    if p == "/" || p == "." {
+        return true;
+    }
+    let rest = p.strip_prefix('/').unwrap_or(p);
+    !rest.is_empty()
+        && rest
+            .split('/')
+            .all(|s| !s.is_empty() && s != "." && s != "..")
+}
+
+/// Appends the lexical normal form of `p` to `out`: `.` segments removed,
+/// each `..` removes the segment before it, repeated `/` collapsed, a
+/// trailing `/` dropped (the root stays `/`), a relative path that
+/// normalises to nothing is `.`. Never grows `out` past `cap` bytes.
+pub fn normalize_path_into(p: &str, out: &mut String, cap: usize) -> Result<(), PathFault> {
+    if p.is_empty() {
+        return Err(PathFault::Empty);
+    }
+    let base = out.len();
+    let absolute = p.starts_with('/');
+    if absolute {
+        push(out, "/", cap)?;
+    }
+    let root = out.len();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                if out.len() == root {
+                    out.truncate(base);
+                    return Err(PathFault::AboveRoot);
+                }
+                let cut = out[root..].rfind('/').map_or(root, |k| root + k);
+                out.truncate(cut);
+            }
+            _ => {
+                if out.len() > root {
+                    push(out, "/", cap)?;
+                }
+                push(out, seg, cap)?;
+            }
+        }
+    }
+    if out.len() == base {
+        push(out, ".", cap)?;
+    }
+    Ok(())
+}
+
+/// The normal form of `p` (allocating).
+pub fn normalize_path(p: &str) -> Result<String, PathFault> {
+    let mut out = String::new();
+    normalize_path_into(p, &mut out, usize::MAX)?;
+    Ok(out)
+}
+
+fn push(out: &mut String, s: &str, cap: usize) -> Result<(), PathFault> {
+    if out.len() + s.len() > cap {
+        return Err(PathFault::TooLong);
+    }
+    out.push_str(s);
+    Ok(())
+}
+
+/// Where the scheme and host of a parsed URL are, as byte ranges of the
+/// URL text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UrlParts {
+    pub scheme_end: usize,
+    /// Empty (`host_start == host_end`) when the URL has no host.
+    pub host_start: usize,
+    pub host_end: usize,
+}
+
+/// Schemes whose URLs must have a `//host` (the WHATWG "special"
+/// schemes but `file`).
+fn needs_host(scheme: &str) -> bool {
+    ["http", "https", "ws", "wss", "ftp"]
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(scheme))
+}
+
+/// Parses an absolute URL: `scheme:` then, for hierarchical URLs,
+/// `//[userinfo@]host[:port]` and the rest. Refuses (returns `None`):
+///
+/// * a missing or malformed scheme, control characters anywhere, spaces
+///   or backslashes in the scheme or authority (parsers disagree on them);
+/// * `http`, `https`, `ws`, `wss`, `ftp` without a `//host`;
+/// * a host with characters other than ASCII letters, digits, `-`, `.`
+///   and `_` — so percent-encoded and non-ASCII hosts (IDNs must be given
+///   in punycode, `xn--...`) are refused;
+/// * a host that browsers would read as an IPv4 address (last label
+///   numeric or `0x`-hex) unless it is plain dotted decimal
+///   (`127.0.0.1`, not `0x7f.1` or `2130706433`);
+/// * an IPv6 literal not in canonical form (`[::1]`, not `[0::1]`);
+/// * a host with an empty label (`a..b`, a leading or trailing dot);
+/// * a port that is not a number up to 65535.
+pub fn parse_url(s: &str) -> Option<UrlParts> {
+    if s.bytes().any(|b| b < 0x20 || b == 0x7f) {
+        return None;
+    }
+    let colon = s.find(':')?;
+    let scheme = &s[..colon];
+    let mut sb = scheme.bytes();
+    if !sb.next()?.is_ascii_alphabetic()
+        || !sb.all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.')
+    {
+        return None;
+    }
+    let rest = &s[colon + 1..];
+    let Some(after) = rest.strip_prefix("//") else {
+        if needs_host(scheme) {
+            return None;
+        }
+        return Some(UrlParts {
+            scheme_end: colon,
+            host_start: colon + 1,
+            host_end: colon + 1,
+        });
+    };
+    let auth_start = colon + 3;
+    let auth_len = after.find(['/', '?', '#']).unwrap_or(after.len());
+    let auth = &after[..auth_len];
+    if auth.contains(['\\', ' ']) {
+        return None;
+    }
+    let hp_start = auth.rfind('@').map_or(0, |k| k + 1);
+    let hp = &auth[hp_start..];
+    let (host, port) = if hp.starts_with('[') {
+        let close = hp.find(']')?;
+        let (h, tail) = hp.split_at(close + 1);
+        if !ipv6_canonical(&h[1..h.len() - 1]) {
+            return None;
+        }
+        match tail {
+            "" => (h, None),
+            _ => (h, Some(tail.strip_prefix(':')?)),
+        }
+    } else {
+        match hp.find(':') {
+            Some(k) => (&hp[..k], Some(&hp[k + 1..])),
+            None => (hp, None),
+        }
+    };
+    if let Some(port) = port {
+        if !port.bytes().all(|b| b.is_ascii_digit()) || port.len() > 5 {
+            return None;
+        }
+        if !port.is_empty() && port.parse::<u32>().ok()? > 65_535 {
+            return None;
+        }
+    }
+    if !host.starts_with('[') {
+        if !host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
+        {
+            return None;
+        }
+        if looks_numeric(host) && !dotted_quad(host) {
+            return None;
+        }
+        // `a..b` and `example.com.` name the same hosts as other
+        // spellings; refuse them rather than let a deny rule miss.
+        if host.starts_with('.') || host.ends_with('.') || host.contains("..") {
+            return None;
+        }
+    }
+    if host.is_empty() && needs_host(scheme) {
+        return None;
+    }
+    let host_start = auth_start + hp_start;
+    Some(UrlParts {
+        scheme_end: colon,
+        host_start,
+        host_end: host_start + host.len(),
+    })
+}
+
+/// Whether the WHATWG host parser would treat `host` as an IPv4 address:
+/// its last label (ignoring one trailing dot) is decimal or `0x` hex.
+fn looks_numeric(host: &str) -> bool {
+    let h = host.strip_suffix('.').unwrap_or(host);
+    let last = h.rsplit('.').next().unwrap_or(h);
+    if last.is_empty() {
+        return false;
+    }
+    if last.bytes().all(|b| b.is_ascii_digit()) {
+        return true;
+    }
+    match last.strip_prefix("0x").or_else(|| last.strip_prefix("0X")) {
+        Some(hex) => hex.bytes().all(|b| b.is_ascii_hexdigit()),
+        None => false,
+    }
+}
+
+/// Plain dotted decimal: four labels 0..=255 without leading zeros.
+fn dotted_quad(host: &str) -> bool {
+    let mut n = 0;
+    for label in host.split('.') {
+        n += 1;
+        let ok = !label.is_empty()
+            && label.len() <= 3
+            && label.bytes().all(|b| b.is_ascii_digit())
+            && (label == "0" || !label.starts_with('0'))
+            && label.parse::<u16>().is_ok_and(|v| v <= 255);
+        if !ok {
+            return false;
+        }
+    }
+    n == 4
+}
+
+/// Whether `s` (between the brackets) is an IPv6 address written the one
+/// way the URL standard serialises it: lower- or upper-case hex groups
+/// without leading zeros, the longest run of two or more zero groups
+/// (the first, on a tie) compressed to `::`.
+fn ipv6_canonical(s: &str) -> bool {
+    let Some(groups) = parse_ipv6(s) else {
+        return false;
+    };
+    let mut buf = [0u8; 40];
+    let n = write_ipv6(&groups, &mut buf);
+    buf.get(..n)
+        .is_some_and(|c| c.eq_ignore_ascii_case(s.as_bytes()))
+}
+
+fn parse_ipv6(s: &str) -> Option<[u16; 8]> {
+    let mut groups = [0u16; 8];
+    let (head, tail) = match s.find("::") {
+        Some(k) => (&s[..k], Some(&s[k + 2..])),
+        None => (s, None),
+    };
+    let parse = |part: &str, out: &mut [u16; 8], at: usize| -> Option<usize> {
+        if part.is_empty() {
+            return Some(0);
+        }
+        let mut n = 0;
+        for g in part.split(':') {
+            if g.is_empty() || g.len() > 4 || at + n >= 8 {
+                return None;
+            }
+            out[at + n] = u16::from_str_radix(g, 16).ok()?;
+            n += 1;
+        }
+        Some(n)
+    };
+    let nh = parse(head, &mut groups, 0)?;
+    match tail {
+        None => (nh == 8).then_some(groups),
+        Some(t) => {
+            if t.contains("::") {
+                return None;
+            }
+            let mut tg = [0u16; 8];
+            let nt = parse(t, &mut tg, 0)?;
+            if nh + nt > 7 {
+                return None;
+            }
+            groups[8 - nt..].copy_from_slice(&tg[..nt]);
+            Some(groups)
+        }
+    }
+}
+
+fn write_ipv6(g: &[u16; 8], buf: &mut [u8; 40]) -> usize {
+    // The longest run of zero groups, at least two long.
+    let (mut best, mut best_len) = (8, 1);
+    let mut i = 0;
+    while i < 8 {
+        if g[i] == 0 {
+            let j = (i..8).find(|&j| g[j] != 0).unwrap_or(8);
+            if j - i > best_len {
+                best = i;
+                best_len = j - i;
+            }
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut n = 0;
+    let mut i = 0;
+    while i < 8 {
+        if i == best {
+            buf[n] = b':';
+            buf[n + 1] = b':';
+            n += 2;
+            i += best_len;
+            continue;
+        }
+        if i > 0 && i != best + best_len {
+            buf[n] = b':';
+            n += 1;
+        }
+        let v = g[i];
+        let mut started = false;
+        for shift in [12, 8, 4, 0] {
+            let d = (v >> shift) & 0xf;
+            if d != 0 || started || shift == 0 {
+                buf[n] = HEX[d as usize];
+                n += 1;
+                started = true;
+            }
+        }
+        i += 1;
+    }
+    n
+}
+
+/// The scheme of a URL that [`parse_url`] accepted, as written.
+pub fn url_scheme_raw(s: &str, p: UrlParts) -> &str {
+    s.get(..p.scheme_end).unwrap_or("")
+}
+
+/// The host of a URL that [`parse_url`] accepted, as written.
+pub fn url_host_raw(s: &str, p: UrlParts) -> &str {
+    s.get(p.host_start..p.host_end).unwrap_or("")
+}
+
+/// `host(u)` (allocating): lower case, without userinfo or port.
+pub fn url_host(s: &str) -> Option<String> {
+    parse_url(s).map(|p| url_host_raw(s, p).to_ascii_lowercase())
+}
+
+/// `scheme(u)` (allocating): lower case, without `:`.
+pub fn url_scheme(s: &str) -> Option<String> {
+    parse_url(s).map(|p| url_scheme_raw(s, p).to_ascii_lowercase())
+}
+
+/// Whether lower-casing `s` could change it (false only when `s` is
+/// ASCII without capitals, the fast path that borrows instead of copying).
+pub fn may_change_lower(s: &str) -> bool {
+    !s.is_ascii() || s.bytes().any(|b| b.is_ascii_uppercase())
+}
+
+/// Appends `s` lower-cased (each character by `char::to_lowercase`) to
+/// `out`; `Err` if that would grow `out` past `cap` bytes.
+pub fn lower_into(s: &str, out: &mut String, cap: usize) -> Result<(), PathFault> {
+    for c in s.chars() {
+        for l in c.to_lowercase() {
+            if out.len() + l.len_utf8() > cap {
+                return Err(PathFault::TooLong);
+            }
+            out.push(l);
+        }
+    }
+    Ok(())
+}
