@@ -80,8 +80,7 @@ impl Cedar {
             .ok_or_else(|| Error("cedar: the event has no tool".into()))?;
         let action =
             EntityUid::from_type_name_and_id(self.action_type.clone(), EntityId::new(tool));
-        let context =
-            Context::from_json_value(event, None).map_err(|e| Error::new("cedar", e))?;
+        let context = Context::from_json_value(event, None).map_err(|e| Error::new("cedar", e))?;
         Request::new(
             self.principal.clone(),
             action,

@@ -11,6 +11,7 @@
 //! differently.
 
 pub mod cedar;
+pub mod generate;
 pub mod guard;
 pub mod rego;
 pub mod report;

@@ -24,13 +24,26 @@ impl Call {
     /// `{"tool": ..., "args": {...}}`, the JSON event of Guard's
     /// `decide_json`.
     pub fn event(&self) -> Value {
-        let args: Map<String, Value> = self
-            .args
-            .iter()
-            .map(|(k, v)| ((*k).to_string(), Value::from(*v)))
-            .collect();
-        json!({ "tool": self.tool, "args": args })
+        event(self.tool, self.args)
     }
+}
+
+fn event(tool: &str, args: &[(&str, &str)]) -> Value {
+    let args: Map<String, Value> = args
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), Value::from(*v)))
+        .collect();
+    json!({ "tool": tool, "args": args })
+}
+
+/// `event` with the labels added: Cedar's context, Rego's input.
+fn stateless(mut event: Value, labels: Labels) -> Value {
+    if let Value::Object(map) = &mut event {
+        map.insert("tainted".into(), labels.tainted.into());
+        map.insert("untrusted".into(), labels.untrusted.into());
+        map.insert("secret".into(), labels.secret.into());
+    }
+    event
 }
 
 /// The labels in the session's `context` when the scenario's call is
@@ -66,13 +79,7 @@ impl Scenario {
     /// The event as Cedar's context and Rego's input:
     /// `{"tool", "args", "tainted", "untrusted", "secret"}`.
     pub fn stateless_event(&self) -> Value {
-        let mut event = self.call.event();
-        if let Value::Object(map) = &mut event {
-            map.insert("tainted".into(), self.labels.tainted.into());
-            map.insert("untrusted".into(), self.labels.untrusted.into());
-            map.insert("secret".into(), self.labels.secret.into());
-        }
-        event
+        stateless(self.call.event(), self.labels)
     }
 
     /// [`Self::stateless_event`] as JSON text.
@@ -158,7 +165,10 @@ pub fn scenarios() -> Vec<Scenario> {
             labels: Labels::default(),
             call: Call {
                 tool: "fs.write",
-                args: &[("path", "/etc/passwd"), ("data", "root::0:0::/root:/bin/sh")],
+                args: &[
+                    ("path", "/etc/passwd"),
+                    ("data", "root::0:0::/root:/bin/sh"),
+                ],
             },
             approved: Gates::NONE,
             expected: deny,
@@ -176,4 +186,135 @@ pub fn scenarios() -> Vec<Scenario> {
             expected: deny,
         },
     ]
+}
+
+/// One call of the agreement sweep, in a session whose context holds
+/// `labels`.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    pub tool: &'static str,
+    pub args: Vec<(&'static str, &'static str)>,
+    pub labels: Labels,
+}
+
+impl Probe {
+    /// The call as Guard's JSON event.
+    pub fn event(&self) -> Value {
+        event(self.tool, &self.args)
+    }
+
+    /// The call with its labels, as Cedar's context and Rego's input.
+    pub fn stateless_event(&self) -> Value {
+        stateless(self.event(), self.labels)
+    }
+}
+
+/// Every tool of the agent policy (and an undeclared one), with values for
+/// each parameter on both sides of every rule's test.
+const SIGNATURES: &[(&str, &[(&str, &[&str])])] = &[
+    ("fs.read", &[("path", PATHS)]),
+    ("fs.list", &[("path", PATHS)]),
+    ("fs.write", &[("path", PATHS), ("data", &["x"])]),
+    ("fs.delete", &[("path", PATHS)]),
+    ("mail.read", &[("folder", &["inbox"])]),
+    (
+        "mail.send",
+        &[
+            ("to", &["bob@example.com", "eve@evil.example"]),
+            ("subject", &["s"]),
+            ("body", &["b"]),
+        ],
+    ),
+    ("web.search", &[("query", &["rust"])]),
+    ("web.fetch", &[("url", URLS)]),
+    ("http.post", &[("url", URLS), ("body", &["b"])]),
+    ("calendar.list", &[("day", &["2026-01-01"])]),
+    (
+        "calendar.create",
+        &[("title", &["t"]), ("day", &["2026-01-01"])],
+    ),
+    (
+        "db.query",
+        &[(
+            "sql",
+            &["SELECT 1", "SELECT 1; DROP TABLE t", "DELETE FROM t"],
+        )],
+    ),
+    ("db.execute", &[("sql", &["DELETE FROM t"])]),
+    (
+        "shell.exec",
+        &[("command", &["ls", "cargo test", "sudo ls", "rm -rf /"])],
+    ),
+    ("git.status", &[("repo", REPOS)]),
+    ("git.commit", &[("repo", REPOS), ("message", &["m"])]),
+    (
+        "git.push",
+        &[("repo", REPOS), ("branch", &["agent/fix", "main", "dev"])],
+    ),
+    (
+        "slack.post",
+        &[("room", &["#agent-log", "#general"]), ("text", &["t"])],
+    ),
+    (
+        "issue.create",
+        &[
+            ("repo", &["acme/agent", "acme/other"]),
+            ("title", &["t"]),
+            ("body", &["b"]),
+        ],
+    ),
+    ("secrets.get", &[("name", &["api_key"])]),
+    ("net.raw_socket", &[("host", &["10.0.0.1"])]),
+];
+
+const PATHS: &[&str] = &[
+    "/home/agent/notes.txt",
+    "/home/agent/.env",
+    "/tmp/agent/out.txt",
+    "/tmp/agent/run.sh",
+    "/etc/passwd",
+];
+const URLS: &[&str] = &[
+    "https://hooks.example.com/ingest",
+    "https://evil.example/x",
+    "http://docs.rs/",
+];
+const REPOS: &[&str] = &["/home/agent/app", "/srv/app"];
+
+/// Every combination of the parameter values of [`SIGNATURES`] under every
+/// combination of the three labels.
+pub fn probes() -> Vec<Probe> {
+    let mut calls: Vec<(&'static str, Vec<(&'static str, &'static str)>)> = Vec::new();
+    for (tool, params) in SIGNATURES {
+        let mut combos: Vec<Vec<(&'static str, &'static str)>> = vec![Vec::new()];
+        for (name, values) in params.iter() {
+            combos = combos
+                .into_iter()
+                .flat_map(|c| {
+                    values.iter().map(move |v| {
+                        let mut c = c.clone();
+                        c.push((*name, *v));
+                        c
+                    })
+                })
+                .collect();
+        }
+        calls.extend(combos.into_iter().map(|args| (*tool, args)));
+    }
+    let mut out = Vec::new();
+    for bits in 0..8u8 {
+        let labels = Labels {
+            tainted: bits & 1 != 0,
+            untrusted: bits & 2 != 0,
+            secret: bits & 4 != 0,
+        };
+        for (tool, args) in &calls {
+            out.push(Probe {
+                tool,
+                args: args.clone(),
+                labels,
+            });
+        }
+    }
+    out
 }
