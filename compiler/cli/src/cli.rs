@@ -25,6 +25,13 @@ pub enum Command {
     Check(CheckArgs),
     /// Explain a diagnostic code, e.g. `guardc explain E0101`.
     Explain(ExplainArgs),
+    /// Format policies in the canonical style (see docs/style.md).
+    ///
+    /// Rewrites every file whose layout changes. Exit status: 0 when done
+    /// (or, with --check, when every file is already formatted), 1 with
+    /// --check when some file would change, 2 when a file could not be
+    /// read or written or has syntax errors.
+    Fmt(FmtArgs),
 }
 
 #[derive(Debug, Args)]
@@ -80,6 +87,24 @@ pub struct ExplainArgs {
     /// List every code with its title.
     #[arg(long)]
     pub list: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Files or directories to format. Directories are searched recursively
+    /// for `*.guard` files, as by `check`. `-` alone reads standard input
+    /// and writes the formatted text to standard output.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Write nothing; list the files that would change on stdout and exit
+    /// with 1 if there are any.
+    #[arg(long)]
+    pub check: bool,
+
+    /// When to colour diagnostics of files with syntax errors.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 #[cfg(test)]

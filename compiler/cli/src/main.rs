@@ -1,14 +1,15 @@
 //! `guardc`, the Guard policy compiler's command-line interface.
 //!
 //! This file only parses the command line and dispatches; each subcommand
-//! lives in its own module ([`check`], [`explain`]) and returns the process
-//! exit code. Exit codes are part of the interface (see
+//! lives in its own module ([`check`], [`explain`], [`fmt`]) and returns the
+//! process exit code. Exit codes are part of the interface (see
 //! `docs/diagnostics.md`): 0 clean, 1 findings, 2 usage or input errors.
 //! Usage errors are reported by clap, which also exits with 2.
 
 mod check;
 mod cli;
 mod explain;
+mod fmt;
 mod walk;
 
 use std::process::ExitCode;
@@ -22,6 +23,7 @@ fn main() -> ExitCode {
     let code = match &cli.command {
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Fmt(args) => fmt::run(args),
     };
     ExitCode::from(code)
 }

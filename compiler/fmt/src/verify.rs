@@ -1,0 +1,96 @@
+//! What "formatting does not change the program" means, checked on every
+//! run: the output parses without errors, its syntax tree equals the
+//! input's apart from spans (and trailing whitespace in doc comments), and
+//! it holds the same comments, in the same order.
+
+use guard_diagnostics::FileId;
+use guard_syntax::ast::SourceFile;
+use guard_syntax::lex::tokenize;
+use guard_syntax::parse_file;
+
+/// The syntax tree as text with every span erased: two files print alike
+/// exactly when they are the same program. Doc comment lines are compared
+/// without trailing whitespace, which the formatter removes.
+pub fn shape(file: &SourceFile) -> String {
+    let mut file = file.clone();
+    for item in &mut file.items {
+        if let Some(doc) = &mut item.doc {
+            *doc = doc
+                .lines()
+                .map(str::trim_end)
+                .collect::<Vec<_>>()
+                .join("\n");
+        }
+    }
+    erase_spans(&format!("{file:?}"))
+}
+
+/// Removes every `Span { .. }` from a `Debug` rendering.
+fn erase_spans(debug: &str) -> String {
+    const OPEN: &str = "Span { file: FileId(";
+    let mut out = String::with_capacity(debug.len());
+    let mut rest = debug;
+    while let Some(at) = rest.find(OPEN) {
+        out.push_str(rest.get(..at).unwrap_or(""));
+        let tail = rest.get(at..).unwrap_or("");
+        match tail.find('}') {
+            Some(close) => rest = tail.get(close + 1..).unwrap_or(""),
+            None => {
+                rest = tail;
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The comments of a text, in order, each without trailing whitespace on
+/// any of its lines.
+pub fn comments(text: &str) -> Vec<String> {
+    let (tokens, _) = tokenize(FileId(0), text);
+    tokens
+        .iter()
+        .filter(|(t, _)| t.is_trivia())
+        .map(|(_, span)| {
+            let raw = text.get(span.range()).unwrap_or("");
+            raw.split('\n')
+                .map(str::trim_end)
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .collect()
+}
+
+/// Whether `formatted` is the same program as `original` (already parsed
+/// into `tree`), with the same comments.
+pub(crate) fn same_program(original: &str, tree: &SourceFile, formatted: &str) -> bool {
+    let (again, diags) = parse_file(FileId(0), formatted);
+    if diags.iter().any(|d| d.is_error()) {
+        return false;
+    }
+    shape(&again) == shape(tree) && comments(original) == comments(formatted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_do_not_matter_but_names_do() {
+        let a = parse_file(FileId(0), "allow x when a&&b;").0;
+        let b = parse_file(FileId(0), "allow   x\n  when a &&\n b ;").0;
+        let c = parse_file(FileId(0), "allow x when a || b;").0;
+        assert_eq!(shape(&a), shape(&b));
+        assert_ne!(shape(&a), shape(&c));
+        assert!(!shape(&a).contains("start:"));
+    }
+
+    #[test]
+    fn comments_are_listed_in_order() {
+        assert_eq!(
+            comments("/* a */ allow x; // b  \n/// c\r\n"),
+            ["/* a */", "// b", "/// c"]
+        );
+    }
+}
