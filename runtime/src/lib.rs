@@ -10,6 +10,10 @@
 //! z3. `runtime/README.md` documents the image format, the invariants and
 //! the error codes.
 
+// No `unsafe` in the runtime (the crate's manifest only relaxes this to
+// `deny` for the allocation-counting test).
+#![forbid(unsafe_code)]
+
 pub mod decision;
 pub mod disasm;
 pub mod error;

@@ -367,11 +367,11 @@ pub fn may_change_lower(s: &str) -> bool {
 
 /// Appends `s` lower-cased (each character by `char::to_lowercase`) to
 /// `out`; `Err` if that would grow `out` past `cap` bytes.
-pub fn lower_into(s: &str, out: &mut String, cap: usize) -> Result<(), PathFault> {
+pub fn lower_into(s: &str, out: &mut String, cap: usize) -> Result<(), TooLong> {
     for c in s.chars() {
         for l in c.to_lowercase() {
             if out.len() + l.len_utf8() > cap {
-                return Err(PathFault::TooLong);
+                return Err(TooLong);
             }
             out.push(l);
         }
