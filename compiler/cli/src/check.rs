@@ -134,7 +134,7 @@ pub fn summary(files: usize, errors: usize, warnings: usize) -> String {
     )
 }
 
-fn plural(n: usize, word: &str) -> String {
+pub fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("{n} {word}")
     } else {
@@ -144,7 +144,7 @@ fn plural(n: usize, word: &str) -> String {
 
 /// `auto` colour: only when stderr (where the human report goes) is a
 /// terminal and NO_COLOR is unset or empty, as <https://no-color.org> asks.
-fn stderr_wants_color() -> bool {
+pub fn stderr_wants_color() -> bool {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     !no_color && std::io::stderr().is_terminal()
 }

@@ -32,6 +32,63 @@ pub enum Command {
     /// --check when some file would change, 2 when a file could not be
     /// read or written or has syntax errors.
     Fmt(FmtArgs),
+    /// Compile a policy to a bytecode image (`.gbc`) for the runtime.
+    ///
+    /// Exit status: 0 built, 1 the policy has errors, 2 input/output errors.
+    Build(BuildArgs),
+    /// Print a bytecode image (or a compiled `.guard`) as readable listing.
+    Disasm(DisasmArgs),
+    /// Run the policies' `test` blocks on the real runtime.
+    ///
+    /// Exit status: 0 every test passed, 1 a test failed or a policy has
+    /// errors, 2 input errors.
+    Test(TestArgs),
+    /// Decide JSON events (one per line) in one session; print one decision
+    /// (JSON) per line. See runtime/README.md for both formats.
+    ///
+    /// Exit status: 0 every line was an event, 1 some lines were not
+    /// (each got an error record), 2 input errors.
+    Eval(EvalArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The policy to compile.
+    pub file: PathBuf,
+    /// Where to write the image (default: FILE with extension `.gbc`).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// Leave out the debug section (rule locations and `because` texts).
+    #[arg(long)]
+    pub strip: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DisasmArgs {
+    /// A `.gbc` image, or a `.guard` policy to compile first.
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Files or directories holding policies with tests.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// List the rules that no test step matched.
+    #[arg(long)]
+    pub coverage: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// A `.guard` policy (compiled in memory) or a `.gbc` image.
+    pub policy: PathBuf,
+    /// A session attribute, `NAME=VALUE` (repeatable).
+    #[arg(long = "attr", value_name = "NAME=VALUE")]
+    pub attrs: Vec<String>,
+    /// Read events from this JSON Lines file instead of stdin.
+    #[arg(long, value_name = "FILE")]
+    pub events: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -8,8 +8,11 @@
 
 mod check;
 mod cli;
+mod compile;
+mod eval;
 mod explain;
 mod fmt;
+mod test;
 mod walk;
 
 use std::process::ExitCode;
@@ -24,6 +27,10 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Fmt(args) => fmt::run(args),
+        Command::Build(args) => compile::run_build(args),
+        Command::Disasm(args) => compile::run_disasm(args),
+        Command::Test(args) => test::run(args),
+        Command::Eval(args) => eval::run(args),
     };
     ExitCode::from(code)
 }

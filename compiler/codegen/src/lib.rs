@@ -24,6 +24,17 @@ pub struct Options {
     pub strip: bool,
 }
 
+/// Compiles a checked program to image bytes.
+pub fn build(
+    program: &guard_check::hir::Program,
+    sources: &SourceMap,
+    options: Options,
+) -> Result<Vec<u8>, Vec<Diagnostic>> {
+    let policy = guard_ir::lower(program)?;
+    let image = image(&policy, sources, options)?;
+    Ok(guard_runtime::format::encode(&image))
+}
+
 /// Generates the image model of a lowered policy.
 pub fn image(
     p: &ir::Policy,
@@ -230,6 +241,7 @@ impl Gen {
     fn literal(&mut self, e: &ir::Expr) -> Option<u16> {
         let c = match &e.kind {
             ExprKind::Int(n) => Const::Int(*n),
+            ExprKind::Bool(b) => Const::Bool(*b),
             ExprKind::Str(s) => Const::Str(self.string(s)),
             ExprKind::Enum { e, variant } => Const::Enum {
                 e: *e,
