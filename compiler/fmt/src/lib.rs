@@ -1,12 +1,16 @@
 //! The canonical formatter of the Guard policy language: `guardc fmt` and
-//! the language server's formatting request both call [`format`].
+//! the language server's formatting request both call [`format()`].
 //!
 //! # The style
 //!
+//! (docs/style.md is the user-facing version, with examples.)
+//!
 //! One layout for every construct, chosen by the code alone (how the input
 //! was laid out never matters, so formatting is idempotent), in the manner
-//! of rustfmt. Lines are at most 100 columns where the code allows it;
-//! indentation is 4 spaces; every continuation line is indented one level.
+//! of rustfmt: lines of at most 100 columns where the code allows it,
+//! 4-space indentation, every continuation line one level deeper. Like
+//! rustfmt's "small heuristics", a few one-line forms are reserved for
+//! items that fit in 80 columns (`SHORT`).
 //!
 //! * **Items** follow each other one per line group. Blank lines between
 //!   items (and between test steps, statements and gate fields) are kept,
@@ -15,28 +19,32 @@
 //!   on a continuation line. Parameters go one per line, with a trailing
 //!   comma, when the first line would pass 100 columns; `effects` moves to
 //!   a line of its own when `labels [..] effects [..]` does not fit.
-//! * **Rules**: on one line if it fits; otherwise `because "..."` goes on a
-//!   continuation line; if still too long, `when COND` too; a condition too
-//!   long for its line breaks before each `||` (or `&&`) of its loosest
-//!   chain, one operand per line, one level deeper. A target set
-//!   `{a, b, ...}` too long for the line is written one tool per line, and
-//!   the clause after its `}` stays on that line (`} when ...`).
-//! * **Effect blocks** `on T { a = b; }` are one line when they fit and hold
-//!   at most one statement; otherwise one statement per line. **Gates**
-//!   `gate g { approvers: [..]; timeout: 15m; }` are one line when they fit,
-//!   else one field per line. A header that does not fit (`on T when C`,
-//!   `test "name" with a = v`) puts its clause on a continuation line and
-//!   the `{` on a line of its own.
-//! * **Tests**: one step per line, indented one level; a long call breaks
-//!   its arguments one per line.
-//! * **Assertions**: `assert NAME: never PATTERN;` on one line if it fits,
-//!   else the pattern on a continuation line, broken before `~>`/`->`, with
-//!   `when`/`unless approved` of a step on further continuation lines.
-//! * **Lists, calls, sets, `use` selections, enums**: flat when they fit
-//!   (`[a, b]`, `{a, b}`, `enum { a, b }`), else one element per line with
-//!   a trailing comma.
-//! * **Spacing**: one space around binary operators, after `:` and `,`,
-//!   around `=>`, `=`, `->`; none inside `()` `[]` and target sets.
+//! * **Rules**: on one line if it fits — within 80 columns when it has a
+//!   `because` (or is a `redact`); otherwise `because "..."` (or `with
+//!   "..."`) goes on a continuation line; if still too long, `when COND`
+//!   too; a condition too long for its line breaks before the operators of
+//!   its loosest chain (`||`, else `&&`), one operand per line, one level
+//!   deeper. A target set `{a, b, ...}` too long for the line is written
+//!   one tool per line, and the clause after it follows the `}`.
+//! * **Effect blocks** `on T { a = b; }` are one line when they hold one
+//!   statement and fit in 80 columns; otherwise one statement per line.
+//!   **Gates** `gate g { approvers: [..]; timeout: 15m; }` are one line
+//!   when they fit, else one field per line. A header that does not fit
+//!   (`on T when C`, `test "name" with a = v`) puts its clause on a
+//!   continuation line and the `{` on a line of its own.
+//! * **Tests**: one step per line, indented one level. A step too long for
+//!   its line puts `=> VERDICT` on a continuation line when the call fits
+//!   on its own, else breaks the call's arguments one per line, closed by
+//!   `) => VERDICT;`.
+//! * **Assertions**: `assert NAME: never PATTERN;` on one line if it fits
+//!   in 80 columns, else the pattern on a continuation line, its steps,
+//!   links and clauses (`~> T`, `when C`, `unless approved G`) filled onto
+//!   lines like words.
+//! * **Lists, sets, `use` selections, parameters, test arguments, enums**:
+//!   flat when they fit (`[a, b]`, `{a, b}`, `enum { a, b }`), else one
+//!   element per line with a trailing comma. Built-in calls never break.
+//! * **Spacing**: one space around binary operators, `=`, `=>`, `->`, `~>`,
+//!   after `:` and `,`; none inside `()` `[]` and target sets.
 //! * **Tokens**: strings are re-escaped from their value (`\" \\ \n \t \r
 //!   \0`, and `\u{..}` for invisible or text-reordering characters); names
 //!   keep backticks only when needed (not an identifier, a reserved word,
@@ -50,9 +58,18 @@
 //!   aligned one space after the longest line of code. Only trailing
 //!   whitespace changes inside comments.
 //!
+//! # How
+//!
+//! `trivia` attaches every comment to a significant token (trailing the
+//! token before it on its line, else leading the token after it). The
+//! printer (`printer`, `items`, `expr`) walks the AST and consumes
+//! the tokens in step, so comments come out next to the same code; it
+//! builds a document of groups and line breaks (`doc`) that the renderer
+//! lays out in the width.
+//!
 //! # Safety
 //!
-//! [`format`] refuses a file with syntax errors (it returns the parser's
+//! [`format()`] refuses a file with syntax errors (it returns the parser's
 //! diagnostics), and before returning any output it checks that the output
 //! is the same program: it parses, its syntax tree equals the input's apart
 //! from spans, and it holds the same comments in the same order
@@ -77,8 +94,9 @@ use crate::printer::Printer;
 /// The column limit.
 pub(crate) const WIDTH: usize = 100;
 
-/// The limit for putting a rule's `because`, an effect block's statement or
-/// an assertion's pattern on the line of the item's head.
+/// The limit for putting a rule's `because` (or a redaction's `with`), an
+/// effect block's statement or an assertion's pattern on the line of the
+/// item's head.
 pub(crate) const SHORT: usize = 80;
 
 /// Formats one file. Returns the canonical text (ending in one newline, or

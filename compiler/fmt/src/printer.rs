@@ -1,4 +1,4 @@
-//! The printer's core: it walks the AST ([`crate::layout`]) and, for every
+//! The printer's core: it walks the AST (`items`, `expr`) and, for every
 //! token the AST stands for, consumes the next significant token of the
 //! file, so that the comments attached to that token ([`crate::trivia`])
 //! come out exactly where they were relative to the code.
