@@ -28,9 +28,6 @@ fn main() {
         "agreement: {} engine × scenario answers, all as expected (both entry points)",
         answers.len()
     );
-    if engines.guard.is_none() {
-        println!("guard: not available yet, measuring the peers only");
-    }
     let large = Guard::from_source("large.guard", &generate::large_policy())
         .expect("compiling the scaling policy");
 
@@ -42,9 +39,7 @@ fn main() {
         .measurement_time(Duration::from_millis(1500))
         .configure_from_args();
     agent(&mut c, &mut engines);
-    if let (Some(small), Some(large)) = (&engines.guard, &large) {
-        scaling(&mut c, small, large);
-    }
+    scaling(&mut c, &engines.guard, &large);
     c.final_summary();
 
     for (mode, title) in MODES {
@@ -85,16 +80,15 @@ fn main() {
 fn agent(c: &mut Criterion, engines: &mut Engines) {
     let mut group = c.benchmark_group("agent");
     for s in scenarios() {
-        if let Some(g) = &engines.guard {
-            let mut pre = g.prepare(&s).unwrap();
-            group.bench_function(BenchmarkId::new("guard_pre", s.name), |b| {
-                b.iter(|| g.decide(black_box(&mut pre)).unwrap())
-            });
-            let mut pre = g.prepare(&s).unwrap();
-            group.bench_function(BenchmarkId::new("guard_json", s.name), |b| {
-                b.iter(|| g.decide_json(black_box(&mut pre)).unwrap())
-            });
-        }
+        let g = &engines.guard;
+        let mut pre = g.prepare(&s).unwrap();
+        group.bench_function(BenchmarkId::new("guard_pre", s.name), |b| {
+            b.iter(|| g.decide(black_box(&mut pre)).unwrap())
+        });
+        let mut pre = g.prepare(&s).unwrap();
+        group.bench_function(BenchmarkId::new("guard_json", s.name), |b| {
+            b.iter(|| g.decide_json(black_box(&mut pre)).unwrap())
+        });
 
         let cedar = &engines.cedar;
         let request = cedar.request(s.stateless_event()).unwrap();

@@ -171,15 +171,14 @@ pub fn check_agreement(engines: &mut Engines) -> std::result::Result<Vec<Answer>
 
 /// Every engine, set up on the agent policy.
 pub struct Engines {
-    pub guard: Option<guard::Guard>,
+    pub guard: guard::Guard,
     pub cedar: cedar::Cedar,
     pub rego: rego::RegoInterp,
     pub rvm: rego::RegoRvm,
 }
 
 impl Engines {
-    /// Sets every engine up. Guard is `None` when it cannot be built yet
-    /// (see [`guard::Guard::agent`]); the others always are.
+    /// Sets every engine up.
     pub fn new() -> Result<Engines> {
         Ok(Engines {
             guard: guard::Guard::agent()?,
@@ -192,18 +191,17 @@ impl Engines {
     /// Every engine's answer to one scenario.
     pub fn answer(&mut self, s: &Scenario) -> Result<Vec<Answer>> {
         let mut out = Vec::new();
-        if let Some(g) = &self.guard {
-            let mut pre = g.prepare(s)?;
-            let preparsed = g.decide(&mut pre)?;
-            let mut pre = g.prepare(s)?;
-            let json = g.decide_json(&mut pre)?;
-            out.push(Answer {
-                engine: "guard",
-                scenario: s.name,
-                preparsed,
-                json,
-            });
-        }
+        let g = &self.guard;
+        let mut pre = g.prepare(s)?;
+        let preparsed = g.decide(&mut pre)?;
+        let mut pre = g.prepare(s)?;
+        let json = g.decide_json(&mut pre)?;
+        out.push(Answer {
+            engine: "guard",
+            scenario: s.name,
+            preparsed,
+            json,
+        });
         let req = self.cedar.request(s.stateless_event())?;
         out.push(Answer {
             engine: "cedar",

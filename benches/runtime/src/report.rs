@@ -71,7 +71,7 @@ pub fn table(columns: &[&str], rows: &[Row]) -> String {
         for c in r.cells.iter().skip(1) {
             match (base, c) {
                 (Some(b), Some(ns)) if b > 0.0 => {
-                    let _ = write!(out, " {:.0}× |", ns / b);
+                    let _ = write!(out, " {} |", ratio_text(ns / b));
                 }
                 _ => out.push_str(" – |"),
             }
@@ -81,20 +81,29 @@ pub fn table(columns: &[&str], rows: &[Row]) -> String {
     out
 }
 
-/// `12.3`, `456`, `12 345`: three significant digits below 100.
+/// `1.07×`, `19.4×`, `198×`.
+fn ratio_text(r: f64) -> String {
+    if r < 10.0 {
+        format!("{r:.2}×")
+    } else if r < 100.0 {
+        format!("{r:.1}×")
+    } else {
+        format!("{r:.0}×")
+    }
+}
+
+/// `12.3` below 100 ns, else whole ns grouped by thousands (`18 907`).
 fn ns_text(ns: f64) -> String {
     if ns < 100.0 {
         format!("{ns:.1}")
     } else {
-        let n = ns.round() as u64;
-        let s = n.to_string();
-        let mut out = String::new();
-        for (i, ch) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
-                out.push('\u{202f}');
-            }
-            out.push(ch);
-        }
-        out
+        let digits = (ns.round() as u64).to_string();
+        let groups: Vec<&str> = digits
+            .as_bytes()
+            .rchunks(3)
+            .rev()
+            .map(|c| std::str::from_utf8(c).unwrap_or_default())
+            .collect();
+        groups.join("\u{202f}")
     }
 }

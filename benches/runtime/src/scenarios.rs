@@ -106,6 +106,32 @@ const POST: Call = Call {
     ],
 };
 
+const UNTRUSTED_SEARCH: Call = Call {
+    tool: "web.search",
+    args: &[("query", "rust")],
+};
+
+const SECRET_GET: Call = Call {
+    tool: "secrets.get",
+    args: &[("name", "api_key")],
+};
+
+/// A history that leaves exactly `labels` in Guard's context (the secret
+/// read escalates and is approved).
+pub fn history_for(labels: Labels) -> Vec<Call> {
+    let mut h = Vec::new();
+    if labels.tainted {
+        h.push(PRIVATE_READ);
+    }
+    if labels.untrusted {
+        h.push(UNTRUSTED_SEARCH);
+    }
+    if labels.secret {
+        h.push(SECRET_GET);
+    }
+    h
+}
+
 const TAINTED: Labels = Labels {
     tainted: true,
     untrusted: false,
@@ -209,9 +235,12 @@ impl Probe {
     }
 }
 
+/// Parameters, each with the values to try.
+type Params = &'static [(&'static str, &'static [&'static str])];
+
 /// Every tool of the agent policy (and an undeclared one), with values for
 /// each parameter on both sides of every rule's test.
-const SIGNATURES: &[(&str, &[(&str, &[&str])])] = &[
+const SIGNATURES: &[(&str, Params)] = &[
     ("fs.read", &[("path", PATHS)]),
     ("fs.list", &[("path", PATHS)]),
     ("fs.write", &[("path", PATHS), ("data", &["x"])]),

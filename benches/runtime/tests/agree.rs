@@ -13,11 +13,7 @@ fn engines_agree_on_every_scenario() {
         Ok(a) => a,
         Err(msg) => panic!("{msg}"),
     };
-    let engines_seen = if engines.guard.is_some() { 4 } else { 3 };
-    assert_eq!(
-        answers.len(),
-        guard_bench_runtime::scenarios().len() * engines_seen
-    );
+    assert_eq!(answers.len(), guard_bench_runtime::scenarios().len() * 4);
 }
 
 /// Beyond the scenarios: every tool, with arguments on both sides of every
@@ -25,7 +21,7 @@ fn engines_agree_on_every_scenario() {
 /// every engine (the policies say the same thing, not just on six calls).
 #[test]
 fn engines_agree_on_the_sweep() {
-    use guard_bench_runtime::{rego, scenarios::probes};
+    use guard_bench_runtime::{rego, scenarios::history_for, scenarios::probes};
     let mut engines = Engines::new().unwrap();
     let mut differ = Vec::new();
     let all = probes();
@@ -37,12 +33,31 @@ fn engines_agree_on_the_sweep() {
         let input = rego::input(&event).unwrap();
         let interp = engines.rego.decide(input.clone()).unwrap();
         let rvm = engines.rvm.decide(input).unwrap();
-        if cedar != interp || cedar != rvm {
+        let history = history_for(p.labels);
+        let guard = engines
+            .guard
+            .verdict_after(&history, p.tool, &p.args)
+            .unwrap();
+        if cedar != guard || cedar != interp || cedar != rvm {
             differ.push(format!(
-                "{event}: cedar {cedar:?}, rego {interp:?}, rvm {rvm:?}"
+                "{event}: guard {guard:?}, cedar {cedar:?}, rego {interp:?}, rvm {rvm:?}"
             ));
         }
     }
     assert!(all.len() > 300, "only {} probes", all.len());
     assert!(differ.is_empty(), "{}", differ.join("\n"));
+}
+
+/// The scaling policy compiles and gives the scenarios the same outcomes
+/// as the agent policy it embeds.
+#[test]
+fn scaling_policy_decides_like_the_agent_policy() {
+    use guard_bench_runtime::{generate, guard::Guard, scenarios};
+    let large = Guard::from_source("large.guard", &generate::large_policy()).unwrap();
+    for s in scenarios() {
+        let mut pre = large.prepare(&s).unwrap();
+        assert_eq!(large.decide(&mut pre).unwrap(), s.expected, "{}", s.name);
+        let mut pre = large.prepare(&s).unwrap();
+        assert_eq!(large.decide_json(&mut pre).unwrap(), s.expected, "{}", s.name);
+    }
 }
