@@ -172,7 +172,7 @@ impl D<'_> {
         }
         section(o, "regexes", i.regexes.len());
         for (k, r) in i.regexes.iter().enumerate() {
-            let _ = writeln!(o, "  {k} ^(?:{})$", self.s(*r));
+            let _ = writeln!(o, "  {k} {}", self.q(*r));
         }
         section(o, "consts", i.consts.len());
         for k in 0..i.consts.len() {
@@ -215,12 +215,17 @@ impl D<'_> {
             self.effect(o, e, None);
         }
         for r in &c.redactions {
+            let pattern = match self.image.regexes.get(usize::from(r.regex)) {
+                Some(p) => self.q(*p),
+                None => "?".into(),
+            };
             let _ = writeln!(
                 o,
-                "  r{} redact regex {} with {}",
+                "  r{} redact regex {} {pattern} with {}{}",
                 r.id,
                 r.regex,
-                self.q(r.replacement)
+                self.q(r.replacement),
+                if r.guard.is_some() { " when" } else { "" }
             );
             if let Some(g) = r.guard {
                 self.block(o, g, None, "    ");

@@ -484,6 +484,19 @@ impl<'p> Session<'p> {
                 Err(f) => return deny(fault_reason(f)),
             }
         }
+        // Allow rules are evaluated even when an escalation matched: a
+        // condition that cannot be evaluated (overflow) denies the event
+        // whatever else matched, so the verdict never depends on the order
+        // of evaluation. Only a matching deny rule may stop early, because
+        // nothing can change a denial.
+        let mut allows = RuleIds::default();
+        for r in &target.allow {
+            match vm::guard(&ctx, &self.state, r.guard, sx) {
+                Ok(true) => allows.push(r.id),
+                Ok(false) => {}
+                Err(f) => return deny(fault_reason(f)),
+            }
+        }
         let (verdict, reason, execute) = if gates != 0 {
             if gates & !approved == 0 {
                 (Verdict::Allow, Reason::Approved, true)
@@ -491,13 +504,7 @@ impl<'p> Session<'p> {
                 (Verdict::Escalate(GateSet(gates)), Reason::Rules, false)
             }
         } else {
-            for r in &target.allow {
-                match vm::guard(&ctx, &self.state, r.guard, sx) {
-                    Ok(true) => rules.push(r.id),
-                    Ok(false) => {}
-                    Err(f) => return deny(fault_reason(f)),
-                }
-            }
+            rules = allows;
             if !rules.is_empty() {
                 (Verdict::Allow, Reason::Rules, true)
             } else if policy.image.default_allow {

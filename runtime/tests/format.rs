@@ -354,3 +354,24 @@ proptest! {
         }
     }
 }
+
+/// Writes the fuzzer's seed images (cheap to load: a seed with a large
+/// regex DFA would slow every execution down) (`cargo test -p guard-runtime --test
+/// format -- --ignored write_fuzz_seeds`).
+#[test]
+#[ignore]
+fn write_fuzz_seeds() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut stripped = common::mail_assistant();
+    stripped.debug = None;
+    for (name, img) in [
+        ("mail_assistant", common::mail_assistant()),
+        ("mail_assistant_stripped", stripped),
+    ] {
+        let bytes = encode(&img);
+        std::fs::write(dir.join(format!("{name}.grdi")), &bytes).unwrap();
+        // The body alone, for the fuzzer's framing path.
+        std::fs::write(dir.join(format!("{name}.body")), &bytes[HEADER_LEN..]).unwrap();
+    }
+}

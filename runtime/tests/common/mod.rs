@@ -440,6 +440,44 @@ pub fn mail_assistant() -> Image {
     b.build()
 }
 
+/// The example policy plus 15 more tools: 20 tools, 28 rules.
+pub fn agent_policy() -> Image {
+    let mut img = mail_assistant();
+    let mut b = B::new("agent");
+    std::mem::swap(&mut b.img, &mut img);
+    let glob = b.regex("/workspace/(?:[^/]+/)*[^/]+");
+    let secret = b.regex("(?s).*(?:BEGIN PRIVATE KEY|AKIA[0-9A-Z]{16}).*");
+    let mut id = 100;
+    for k in 0..15 {
+        let name = format!("svc{k}.op");
+        let t = b.tool(
+            &name,
+            &[
+                ("path", ValueType::Path, false),
+                ("url", ValueType::Url, true),
+                ("body", ValueType::Str, true),
+            ],
+        );
+        b.rule(
+            t,
+            id,
+            Verdict::Allow,
+            Some(E::Match(Box::new(E::Param(0)), glob)),
+        );
+        id += 1;
+        if k % 2 == 0 {
+            b.rule(
+                t,
+                id,
+                Verdict::Deny,
+                Some(and(E::Has(2), E::Match(Box::new(E::Param(2)), secret))),
+            );
+            id += 1;
+        }
+    }
+    b.build()
+}
+
 fn b_(e: E) -> Box<E> {
     Box::new(e)
 }
