@@ -59,6 +59,9 @@ pub enum Why {
 pub struct Decision {
     pub verdict: RefVerdict,
     pub why: Why,
+    /// The matching rules of the verdict's class (the deny rules of a
+    /// denial, the escalate rules of an escalation, the allow rules of an
+    /// allow); empty for default verdicts.
     pub matched: BTreeSet<RuleId>,
     /// For outputs that execute: the text after redaction.
     pub text: Option<String>,
@@ -87,6 +90,8 @@ enum Stop {
 
 pub struct Session<'p> {
     p: &'p Program,
+    /// Compiled whole-value regexes, by pattern (compiling is slow).
+    regexes: std::cell::RefCell<BTreeMap<String, Option<regex::Regex>>>,
     attrs: BTreeMap<AttrId, Value>,
     state: Vec<Value>,
     context: BTreeSet<hir::LabelId>,
@@ -102,6 +107,7 @@ impl<'p> Session<'p> {
     pub fn new(p: &'p Program, attrs: &[(AttrId, Value)]) -> Session<'p> {
         Session {
             p,
+            regexes: Default::default(),
             attrs: attrs.iter().cloned().collect(),
             state: p.states.iter().map(|s| s.init.clone()).collect(),
             context: BTreeSet::new(),
@@ -167,8 +173,15 @@ impl<'p> Session<'p> {
             Ok(r) => r,
             Err(why) => return deny(why),
         };
-        let mut matched = BTreeSet::new();
-        let (mut any_deny, mut gates, mut any_allow) = (false, BTreeSet::new(), false);
+        // A session without every declared attribute decides nothing.
+        if self.attrs.len() < self.p.attrs.len() {
+            return deny(Why::MissingAttribute);
+        }
+        // Matching rules by verdict class; the decision reports the class
+        // that decides (docs/language.md §8).
+        let (mut denies, mut escalates, mut allows) =
+            (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+        let mut gates = BTreeSet::new();
         for r in &self.p.rules {
             if matches!(r.verdict, Verdict::Redact { .. }) || !self.targets(&r.target, &resolved) {
                 continue;
@@ -179,27 +192,39 @@ impl<'p> Session<'p> {
                 Err(Stop::MissingAttr) => return deny(Why::MissingAttribute),
                 Err(_) => return deny(Why::StateOutOfRange),
             }
-            matched.insert(r.id);
             match &r.verdict {
-                Verdict::Deny => any_deny = true,
+                Verdict::Deny => {
+                    denies.insert(r.id);
+                }
                 Verdict::Escalate(g) => {
                     gates.insert(*g);
+                    escalates.insert(r.id);
                 }
-                Verdict::Allow => any_allow = true,
+                Verdict::Allow => {
+                    allows.insert(r.id);
+                }
                 Verdict::Redact { .. } => {}
             }
         }
-        let (verdict, why) = if any_deny {
-            (RefVerdict::Deny, Why::Rules)
+        let (verdict, why, matched) = if !denies.is_empty() {
+            (RefVerdict::Deny, Why::Rules, denies)
         } else if !gates.is_empty() {
-            (RefVerdict::Escalate(gates), Why::Rules)
-        } else if any_allow {
-            (RefVerdict::Allow, Why::Rules)
+            (RefVerdict::Escalate(gates), Why::Rules, escalates)
+        } else if !allows.is_empty() {
+            (RefVerdict::Allow, Why::Rules, allows)
         } else if self.p.default_allow {
-            (RefVerdict::Allow, Why::Default)
+            (RefVerdict::Allow, Why::Default, BTreeSet::new())
         } else {
-            (RefVerdict::Deny, Why::Default)
+            (RefVerdict::Deny, Why::Default, BTreeSet::new())
         };
+        // §6.4: an event whose effects would leave a range is denied
+        // instead — decided now, so no human is asked to approve an event
+        // that cannot execute.
+        if matches!(verdict, RefVerdict::Allow | RefVerdict::Escalate(_)) {
+            if let Err(why) = self.effects(&resolved) {
+                return deny(why);
+            }
+        }
         let text = match (&resolved, &verdict) {
             (Resolved::Output(c, text), RefVerdict::Allow | RefVerdict::Escalate(_)) => {
                 Some(self.redact(*c, text, &resolved))
@@ -514,10 +539,17 @@ pub fn normalise_path(p: &str) -> Option<String> {
 }
 
 /// `(scheme, host)`, both lower case; the host without userinfo or port.
-/// `None` when the text is not a URL (no valid scheme).
+/// `None` when the text is not a URL the language accepts (docs/language.md
+/// §6): a malformed scheme; control characters; spaces or backslashes in
+/// the authority; `http`, `https`, `ws`, `wss` or `ftp` without a host; a
+/// host with characters other than ASCII letters, digits, `-`, `.`, `_`;
+/// a host that reads as a non-dotted-decimal IPv4 address; an IPv6
+/// literal not in canonical form; an empty host label; a bad port.
 pub fn parse_url(u: &str) -> Option<(String, String)> {
-    let colon = u.find(':')?;
-    let scheme = &u[..colon];
+    if u.chars().any(|c| (c as u32) < 0x20 || c as u32 == 0x7f) {
+        return None;
+    }
+    let (scheme, rest) = u.split_once(':')?;
     let mut chars = scheme.chars();
     let first = chars.next()?;
     if !first.is_ascii_alphabetic()
@@ -525,21 +557,72 @@ pub fn parse_url(u: &str) -> Option<(String, String)> {
     {
         return None;
     }
-    let rest = &u[colon + 1..];
-    let host = match rest.strip_prefix("//") {
-        None => String::new(),
-        Some(after) => {
-            let authority = &after[..after.find(['/', '?', '#']).unwrap_or(after.len())];
-            let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-            let host = if hostport.starts_with('[') {
-                &hostport[..hostport.find(']').map_or(hostport.len(), |i| i + 1)]
-            } else {
-                hostport.split(':').next().unwrap_or("")
-            };
-            host.to_lowercase()
+    let scheme = scheme.to_ascii_lowercase();
+    let needs_host = ["http", "https", "ws", "wss", "ftp"].contains(&scheme.as_str());
+    let Some(after) = rest.strip_prefix("//") else {
+        return (!needs_host).then(|| (scheme, String::new()));
+    };
+    let authority = &after[..after.find(['/', '?', '#']).unwrap_or(after.len())];
+    if authority.contains(['\\', ' ']) {
+        return None;
+    }
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let (host, port) = if let Some(inner) = hostport.strip_prefix('[') {
+        let (addr, tail) = inner.split_once(']')?;
+        let canonical = addr
+            .parse::<std::net::Ipv6Addr>()
+            .is_ok_and(|a| a.to_string().eq_ignore_ascii_case(addr));
+        if !canonical {
+            return None;
+        }
+        let port = match tail {
+            "" => None,
+            t => Some(t.strip_prefix(':')?),
+        };
+        (&hostport[..addr.len() + 2], port)
+    } else {
+        match hostport.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (hostport, None),
         }
     };
-    Some((scheme.to_lowercase(), host))
+    if let Some(port) = port {
+        let digits = port.chars().all(|c| c.is_ascii_digit());
+        if !digits || port.len() > 5 || (!port.is_empty() && port.parse::<u32>().ok()? > 65_535) {
+            return None;
+        }
+    }
+    if !host.starts_with('[') {
+        if !host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
+        {
+            return None;
+        }
+        let last = host.rsplit('.').next().unwrap_or(host);
+        let hexish = last
+            .strip_prefix("0x")
+            .or_else(|| last.strip_prefix("0X"))
+            .is_some_and(|h| h.chars().all(|c| c.is_ascii_hexdigit()));
+        let numeric = !last.is_empty() && (last.chars().all(|c| c.is_ascii_digit()) || hexish);
+        let quad = host.split('.').count() == 4
+            && host.split('.').all(|l| {
+                !l.is_empty()
+                    && l.len() <= 3
+                    && (l == "0" || !l.starts_with('0'))
+                    && l.parse::<u8>().is_ok()
+            });
+        if numeric && !quad {
+            return None;
+        }
+        if host.starts_with('.') || host.ends_with('.') || host.contains("..") {
+            return None;
+        }
+    }
+    if host.is_empty() && needs_host {
+        return None;
+    }
+    Some((scheme, host.to_ascii_lowercase()))
 }
 
 /// Direct glob matching (docs/language.md §6.5), by recursion on the
