@@ -451,9 +451,11 @@ impl<'p> Session<'p> {
             )),
             ExprKind::Regex { lhs, pattern } => {
                 let s = text(self.eval(lhs, event, state)?);
-                let re =
-                    regex::Regex::new(&format!("^(?:{pattern})$")).map_err(|_| Stop::Absent)?;
-                Val::Bool(re.is_match(&s))
+                let mut cache = self.regexes.borrow_mut();
+                let re = cache
+                    .entry(pattern.clone())
+                    .or_insert_with(|| regex::Regex::new(&format!("^(?:{pattern})$")).ok());
+                Val::Bool(re.as_ref().is_some_and(|re| re.is_match(&s)))
             }
             ExprKind::ContextHas(l) => Val::Bool(self.context.contains(l)),
             ExprKind::Call { func, args } => {
