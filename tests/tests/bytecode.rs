@@ -1,0 +1,87 @@
+//! The compiled form of every example: a golden disassembly (reviewed
+//! snapshot, as starlark-rust does for its bytecode), deterministic bytes
+//! (same sources, same image, stripped or not), images that load, and a
+//! stripped image that really drops the debug section.
+
+// Test code: a panic is a failing test, which is what unwrap means here.
+#![allow(clippy::unwrap_used)]
+
+use guard_codegen::Options;
+use guard_runtime::Policy;
+use guard_tests::{guard_files, workspace_root};
+
+fn examples() -> Vec<std::path::PathBuf> {
+    guard_files(&workspace_root().join("examples"))
+        .into_iter()
+        .filter(|p| !p.parent().is_some_and(|d| d.ends_with("shared")))
+        .collect()
+}
+
+fn build(path: &std::path::Path, strip: bool) -> (String, Vec<u8>) {
+    let checked = guard_check::check_paths(&[path.to_path_buf()], &guard_check::RealFs);
+    let p = checked.policies[0].program.as_ref().unwrap();
+    let bytes = guard_codegen::build(p, &checked.sources, Options { strip }).unwrap();
+    (p.name.clone(), bytes)
+}
+
+#[test]
+fn golden_disassembly_of_every_example() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(workspace_root().join("tests/bytecode/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    for path in examples() {
+        let (name, bytes) = build(&path, false);
+        let policy = Policy::load(&bytes).unwrap();
+        let listing = guard_runtime::disassemble(policy.image());
+        settings.set_description(format!(
+            "guardc disasm {}",
+            path.strip_prefix(workspace_root()).unwrap().display()
+        ));
+        settings.bind(|| insta::assert_snapshot!(name, listing));
+    }
+}
+
+#[test]
+fn same_sources_same_bytes() {
+    for path in examples() {
+        for strip in [false, true] {
+            let (_, a) = build(&path, strip);
+            let (_, b) = build(&path, strip);
+            assert_eq!(
+                a,
+                b,
+                "{} (strip {strip}) is not deterministic",
+                path.display()
+            );
+            assert!(Policy::load(&a).is_ok());
+        }
+    }
+}
+
+#[test]
+fn stripping_drops_the_debug_section() {
+    for path in examples() {
+        let (_, full) = build(&path, false);
+        let (_, stripped) = build(&path, true);
+        let full = Policy::load(&full).unwrap();
+        let stripped_policy = Policy::load(&stripped).unwrap();
+        assert!(full.image().debug.is_some());
+        assert!(stripped_policy.image().debug.is_none());
+        // Same decisions: only the explanations lose their locations. The
+        // debug section's texts are interned last, so the stripped string
+        // table is a prefix of the full one and everything else is equal.
+        let mut a = full.image().clone();
+        a.debug = None;
+        let kept = stripped_policy.image().strings.len();
+        assert!(a.strings.len() >= kept);
+        a.strings.truncate(kept);
+        assert_eq!(&a, stripped_policy.image(), "{}", path.display());
+        assert!(
+            stripped.len() < 8 * 1024,
+            "{}: {} bytes",
+            path.display(),
+            stripped.len()
+        );
+    }
+}
