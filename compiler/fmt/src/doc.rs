@@ -20,13 +20,15 @@
 //! starts a new line if no break came first), and after a block comment the
 //! next text is separated by a space.
 
+use std::borrow::Cow;
+
 /// Spaces per indentation level.
 pub(crate) const INDENT: usize = 4;
 
 #[derive(Debug, Clone)]
 pub(crate) enum Doc {
     /// Text without line breaks.
-    Text(String),
+    Text(Cow<'static, str>),
     /// A comment as written. `line` comments end their line; a block
     /// comment may span lines (then it is printed verbatim and breaks its
     /// groups).
@@ -518,8 +520,8 @@ impl Renderer {
 mod tests {
     use super::*;
 
-    fn t(s: &str) -> Doc {
-        Doc::Text(s.to_string())
+    fn t(s: &'static str) -> Doc {
+        Doc::Text(Cow::Borrowed(s))
     }
 
     fn group(docs: Vec<Doc>) -> Doc {

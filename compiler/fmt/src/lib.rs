@@ -81,6 +81,7 @@ mod expr;
 mod items;
 mod names;
 mod printer;
+mod same;
 mod trivia;
 pub mod verify;
 
@@ -118,7 +119,7 @@ pub fn format(file: FileId, text: &str) -> Result<String, Vec<Diagnostic>> {
     if !out.is_empty() {
         out.push('\n');
     }
-    if mismatch || !verify::same_program(text, &tree, &out) {
+    if mismatch || !verify::same_program(text, &tree, &tokens, &out) {
         return Err(vec![Diagnostic::new(
             Code::E0010,
             Span::new(file, 0, 0),

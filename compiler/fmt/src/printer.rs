@@ -13,6 +13,8 @@
 //! in [`Printer::mismatch`] and carries on; [`crate::format`] then refuses
 //! to use the output.
 
+use std::borrow::Cow;
+
 use guard_syntax::ast::Ident;
 use guard_syntax::lex::Token;
 
@@ -56,7 +58,7 @@ impl<'s> Printer<'s> {
 
     /// The kind of the next significant token.
     pub(crate) fn peek(&self) -> Option<&Token> {
-        self.trivia.toks.get(self.pos).map(|t| &t.token)
+        self.trivia.toks.get(self.pos).map(|t| t.token)
     }
 
     fn comment_doc(c: &Comment<'_>, own_line: bool) -> Doc {
@@ -106,7 +108,7 @@ impl<'s> Printer<'s> {
     }
 
     /// Consumes the next token, printing `text` for it.
-    fn consume(&mut self, text: String) {
+    fn consume(&mut self, text: Cow<'static, str>) {
         self.flush();
         self.leading_inline();
         self.b.push(Doc::Text(text));
@@ -120,8 +122,7 @@ impl<'s> Printer<'s> {
         if self.peek() != Some(&expected) {
             self.mismatch = true;
         }
-        let text = expected.fixed_text().unwrap_or("").to_string();
-        self.consume(text);
+        self.consume(Cow::Borrowed(expected.fixed_text().unwrap_or("")));
     }
 
     /// Consumes a name.
@@ -129,7 +130,7 @@ impl<'s> Printer<'s> {
         if self.peek().and_then(Token::name_text).is_none() {
             self.mismatch = true;
         }
-        self.consume(names::name(&id.text, pos));
+        self.consume(names::name(&id.text, pos).into());
     }
 
     /// Consumes a string literal, re-escaped.
@@ -137,7 +138,7 @@ impl<'s> Printer<'s> {
         if !matches!(self.peek(), Some(Token::Str(_))) {
             self.mismatch = true;
         }
-        self.consume(names::string(value));
+        self.consume(names::string(value).into());
     }
 
     /// Consumes a number or duration, printed as written.
@@ -151,7 +152,7 @@ impl<'s> Printer<'s> {
             .get(self.pos)
             .map_or("", |t| t.text)
             .to_string();
-        self.consume(text);
+        self.consume(text.into());
     }
 
     /// After the last element of a list that allows a trailing comma: a
@@ -159,7 +160,7 @@ impl<'s> Printer<'s> {
     /// source had.
     pub(crate) fn trailing_comma(&mut self) {
         let comma = Doc::IfBreak {
-            broken: vec![Doc::Text(",".into())],
+            broken: vec![Doc::Text(Cow::Borrowed(","))],
             flat: Vec::new(),
         };
         if self.peek() == Some(&Token::Comma) {
@@ -194,8 +195,8 @@ impl<'s> Printer<'s> {
         self.b.push(doc);
     }
 
-    pub(crate) fn text(&mut self, s: &str) {
-        self.push(Doc::Text(s.to_string()));
+    pub(crate) fn text(&mut self, s: &'static str) {
+        self.push(Doc::Text(Cow::Borrowed(s)));
     }
 
     pub(crate) fn space(&mut self) {

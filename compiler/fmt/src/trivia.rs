@@ -32,7 +32,7 @@ pub(crate) struct Comment<'s> {
 
 #[derive(Debug, Clone)]
 pub(crate) struct Tok<'s> {
-    pub token: Token,
+    pub token: &'s Token,
     /// The token's source text.
     pub text: &'s str,
     /// Comments before it that do not trail the previous token.
@@ -52,7 +52,7 @@ pub(crate) struct Trivia<'s> {
 }
 
 /// Builds the table from the lexer's output (trivia included).
-pub(crate) fn collect<'s>(src: &'s str, tokens: &[Spanned]) -> Trivia<'s> {
+pub(crate) fn collect<'s>(src: &'s str, tokens: &'s [Spanned]) -> Trivia<'s> {
     let mut t = Trivia::default();
     let mut prev_end: Option<usize> = None;
     // Where the comments leading the next token start.
@@ -92,7 +92,7 @@ pub(crate) fn collect<'s>(src: &'s str, tokens: &[Spanned]) -> Trivia<'s> {
         } else {
             let n = t.comments.len();
             t.toks.push(Tok {
-                token: token.clone(),
+                token,
                 text,
                 leading: leading_start..n,
                 trailing: n..n,
@@ -123,14 +123,15 @@ mod tests {
     use guard_diagnostics::FileId;
     use guard_syntax::lex::tokenize;
 
-    fn table(src: &str) -> Trivia<'_> {
-        let (tokens, _) = tokenize(FileId(0), src);
-        collect(src, &tokens)
+    fn tokens(src: &str) -> Vec<Spanned> {
+        tokenize(FileId(0), src).0
     }
 
     #[test]
     fn same_line_comments_trail_and_others_lead() {
-        let t = table("// head\n\nallow x; // why\n// next\ndeny y;\n// end\n");
+        let src = "// head\n\nallow x; // why\n// next\ndeny y;\n// end\n";
+        let toks = tokens(src);
+        let t = collect(src, &toks);
         let texts = |r: &Range<usize>| -> Vec<&str> {
             t.comments[r.clone()].iter().map(|c| c.text).collect()
         };
@@ -144,7 +145,9 @@ mod tests {
 
     #[test]
     fn block_comments_record_surrounding_breaks() {
-        let t = table("allow x\n/* a */ when y;");
+        let src = "allow x\n/* a */ when y;";
+        let toks = tokens(src);
+        let t = collect(src, &toks);
         let c = &t.comments[0];
         assert!(c.newline_before && !c.newline_after && !c.line);
         assert_eq!(t.toks[2].leading, 0..1);

@@ -5,8 +5,10 @@
 
 use guard_diagnostics::FileId;
 use guard_syntax::ast::SourceFile;
-use guard_syntax::lex::tokenize;
+use guard_syntax::lex::{tokenize, Spanned};
 use guard_syntax::parse_file;
+
+use crate::same::Same;
 
 /// The syntax tree as text with every span erased: two files print alike
 /// exactly when they are the same program. Doc comment lines are compared
@@ -62,14 +64,39 @@ pub fn comments(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Whether `formatted` is the same program as `original` (already parsed
-/// into `tree`), with the same comments.
-pub(crate) fn same_program(original: &str, tree: &SourceFile, formatted: &str) -> bool {
+/// Whether `formatted` is the same program as the original, given as its
+/// syntax tree and its tokens (trivia included), with the same comments.
+pub(crate) fn same_program(
+    original: &str,
+    tree: &SourceFile,
+    tokens: &[Spanned],
+    formatted: &str,
+) -> bool {
     let (again, diags) = parse_file(FileId(0), formatted);
-    if diags.iter().any(|d| d.is_error()) {
+    if diags.iter().any(|d| d.is_error()) || !tree.same(&again) {
         return false;
     }
-    shape(&again) == shape(tree) && comments(original) == comments(formatted)
+    let (out_tokens, _) = tokenize(FileId(0), formatted);
+    let mut a = comments_in(original, tokens);
+    let mut b = comments_in(formatted, &out_tokens);
+    loop {
+        match (a.next(), b.next()) {
+            (None, None) => return true,
+            (Some(x), Some(y))
+                if x.split('\n')
+                    .map(str::trim_end)
+                    .eq(y.split('\n').map(str::trim_end)) => {}
+            _ => return false,
+        }
+    }
+}
+
+/// The source text of the comments among `tokens`.
+fn comments_in<'a>(text: &'a str, tokens: &'a [Spanned]) -> impl Iterator<Item = &'a str> + 'a {
+    tokens
+        .iter()
+        .filter(|(t, _)| t.is_trivia())
+        .map(move |(_, span)| text.get(span.range()).unwrap_or(""))
 }
 
 #[cfg(test)]
