@@ -135,6 +135,15 @@ impl Builder {
         }
     }
 
+    /// Whether the document pushed last into the innermost open frame is a
+    /// possible line break (so a hard break after it starts no new line).
+    pub(crate) fn last_is_break(&self) -> bool {
+        matches!(
+            self.last(),
+            Some(Doc::Line | Doc::SoftLine | Doc::HardLine | Doc::FreshLine)
+        )
+    }
+
     /// The document pushed last into the innermost open frame.
     pub(crate) fn last(&self) -> Option<&Doc> {
         self.frames.last().and_then(|(_, docs, _)| docs.last())

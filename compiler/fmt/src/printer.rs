@@ -110,8 +110,19 @@ impl<'s> Printer<'s> {
     /// Consumes the next token, printing `text` for it.
     fn consume(&mut self, text: Cow<'static, str>) {
         self.flush();
+        // A comment on a line of its own where no line break of the layout
+        // precedes it (`allow` / `// why` / `x;`) starts a continuation
+        // line, and the token follows it there.
+        let own_line = self.leading().iter().any(|c| c.newline_before);
+        let indent = own_line && !self.b.last_is_break();
+        if indent {
+            self.b.open_nest();
+        }
         self.leading_inline();
         self.b.push(Doc::Text(text));
+        if indent {
+            self.b.close();
+        }
         self.pending = Some(self.pos);
         self.pos += 1;
         self.leading_done = false;
