@@ -446,16 +446,16 @@ impl Printer<'_> {
         self.space();
         self.string(&t.name.value);
         if !t.with.is_empty() {
+            // `with a = 1, b = 2`, or `with` and one attribute per line.
             self.clause(false, |p| {
-                p.tok(Token::With);
-                p.space();
                 p.open_group();
+                p.tok(Token::With);
                 p.open_nest();
                 for (i, a) in t.with.iter().enumerate() {
                     if i > 0 {
                         p.tok(Token::Comma);
-                        p.line();
                     }
+                    p.line();
                     p.name(&a.name, NamePos::Plain);
                     p.space();
                     p.tok(Token::Eq);

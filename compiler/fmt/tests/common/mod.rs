@@ -73,14 +73,33 @@ pub fn check_properties(text: &str) -> Result<String, String> {
             verify::comments(&once)
         ));
     }
-    if once.lines().any(|l| l.ends_with(' ') || l.contains('\t')) {
-        return Err(format!("trailing space or tab\n{once}"));
+    if once.lines().any(|l| l.ends_with([' ', '\t'])) {
+        return Err(format!("trailing whitespace\n{once}"));
+    }
+    // Layout rules hold outside comments, whose text is kept as written.
+    let code = without_comments(&once);
+    if code.contains('\t') {
+        return Err(format!("tab outside a comment\n{once}"));
     }
     if !once.is_empty() && (!once.ends_with('\n') || once.ends_with("\n\n")) {
         return Err(format!("output must end in exactly one newline\n{once:?}"));
     }
-    if once.contains("\n\n\n") {
+    if code.contains("\n\n\n") {
         return Err(format!("more than one blank line in a row\n{once}"));
     }
     Ok(once)
+}
+
+/// `text` with every character of every comment replaced by `#`.
+pub fn without_comments(text: &str) -> String {
+    let (tokens, _) = guard_syntax::lex::tokenize(FileId(0), text);
+    let mut out = text.to_string();
+    // From the end, so replacing one comment does not move the next.
+    for (token, span) in tokens.into_iter().rev() {
+        if token.is_trivia() {
+            let masked: String = text[span.range()].chars().map(|_| '#').collect();
+            out.replace_range(span.range(), &masked);
+        }
+    }
+    out
 }
