@@ -35,8 +35,9 @@ fn main() {
     let mut c = Criterion::default()
         .output_directory(&dir)
         .sample_size(20)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_millis(1500))
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_millis(1000))
+        .nresamples(20_000)
         .configure_from_args();
     agent(&mut c, &mut engines);
     scaling(&mut c, &engines.guard, &large);

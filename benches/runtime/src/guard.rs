@@ -1,6 +1,7 @@
 //! The agent policy on the Guard runtime: compiled from source by the
-//! real pipeline (check → lower → codegen → encode) and loaded from the
-//! image bytes with `Policy::load`, as `guardc build` and a host would.
+//! real pipeline (`guard_check::check_source`, then `guard_codegen::build`,
+//! which lowers, generates and encodes) and loaded from the image bytes
+//! with `Policy::load`, as `guardc build` and a host would.
 //!
 //! Each scenario gets its own [`Session`], in which the scenario's
 //! history has run (approved where it escalates), so the session's
@@ -46,13 +47,14 @@ pub fn build(name: &str, src: &str) -> Result<Vec<u8>> {
             )))
         }
     };
-    let diagnostics =
-        |d: Vec<guard_diagnostics::Diagnostic>| render::human(&checked.sources, &d, false);
-    let ir = guard_ir::lower(program)
-        .map_err(|d| Error(format!("{name}: lowering: {}", diagnostics(d))))?;
-    let image = guard_codegen::image(&ir, &checked.sources, guard_codegen::Options::default())
-        .map_err(|d| Error(format!("{name}: codegen: {}", diagnostics(d))))?;
-    Ok(guard_runtime::encode(&image))
+    guard_codegen::build(program, &checked.sources, guard_codegen::Options::default()).map_err(
+        |d| {
+            Error(format!(
+                "{name}: build: {}",
+                render::human(&checked.sources, &d, false)
+            ))
+        },
+    )
 }
 
 impl Guard {

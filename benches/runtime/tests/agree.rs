@@ -58,6 +58,11 @@ fn scaling_policy_decides_like_the_agent_policy() {
         let mut pre = large.prepare(&s).unwrap();
         assert_eq!(large.decide(&mut pre).unwrap(), s.expected, "{}", s.name);
         let mut pre = large.prepare(&s).unwrap();
-        assert_eq!(large.decide_json(&mut pre).unwrap(), s.expected, "{}", s.name);
+        assert_eq!(
+            large.decide_json(&mut pre).unwrap(),
+            s.expected,
+            "{}",
+            s.name
+        );
     }
 }
