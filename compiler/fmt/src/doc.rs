@@ -20,19 +20,19 @@
 //! starts a new line if no break came first), and after a block comment the
 //! next text is separated by a space.
 
-use std::borrow::Cow;
-
 /// Spaces per indentation level.
 pub(crate) const INDENT: usize = 4;
 
 #[derive(Debug, Clone)]
 pub(crate) enum Doc {
     /// Text without line breaks.
-    Text(Cow<'static, str>),
+    Text(&'static str),
+    /// Text without line breaks, owned.
+    Owned(Box<str>),
     /// A comment as written. `line` comments end their line; a block
     /// comment may span lines (then it is printed verbatim and breaks its
     /// groups).
-    Comment { text: String, line: bool },
+    Comment { text: Box<str>, line: bool },
     /// A space when flat, a line break when broken.
     Line,
     /// Nothing when flat, a line break when broken.
@@ -50,13 +50,13 @@ pub(crate) enum Doc {
     Group {
         docs: Vec<Doc>,
         hard: bool,
-        limit: Option<usize>,
+        limit: Option<u16>,
     },
     /// Alternating contents and separators (`Line`s): a separator breaks
     /// only when the content after it does not fit on the current line.
     Fill(Vec<Doc>),
     /// `broken` when the enclosing group breaks, else `flat`.
-    IfBreak { broken: Vec<Doc>, flat: Vec<Doc> },
+    IfBreak { broken: Box<Doc>, flat: Box<Doc> },
 }
 
 impl Doc {
@@ -65,12 +65,12 @@ impl Doc {
     /// printed when the group breaks anyway.
     pub(crate) fn is_hard(&self) -> bool {
         match self {
-            Doc::Text(_) | Doc::Line | Doc::SoftLine => false,
+            Doc::Text(_) | Doc::Owned(_) | Doc::Line | Doc::SoftLine => false,
             Doc::Comment { text, line } => *line || text.contains('\n'),
             Doc::HardLine | Doc::FreshLine => true,
             Doc::Group { hard, .. } => *hard,
             Doc::Nest(docs) | Doc::Concat(docs) | Doc::Fill(docs) => docs.iter().any(Doc::is_hard),
-            Doc::IfBreak { flat, .. } => flat.iter().any(Doc::is_hard),
+            Doc::IfBreak { flat, .. } => flat.is_hard(),
         }
     }
 }
@@ -78,7 +78,7 @@ impl Doc {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum FrameKind {
     Root,
-    Group(Option<usize>),
+    Group(Option<u16>),
     Nest,
     Fill,
 }
@@ -104,7 +104,7 @@ impl Builder {
         }
     }
 
-    pub(crate) fn open_group(&mut self, limit: Option<usize>) {
+    pub(crate) fn open_group(&mut self, limit: Option<u16>) {
         self.frames
             .push((FrameKind::Group(limit), Vec::new(), false));
     }
@@ -164,6 +164,7 @@ impl Builder {
 pub(crate) fn flat_width(doc: &Doc) -> Option<usize> {
     match doc {
         Doc::Text(s) => Some(s.chars().count()),
+        Doc::Owned(s) => Some(s.chars().count()),
         Doc::Comment { text, .. } => {
             if doc.is_hard() {
                 None
@@ -174,9 +175,8 @@ pub(crate) fn flat_width(doc: &Doc) -> Option<usize> {
         Doc::Line => Some(1),
         Doc::SoftLine => Some(0),
         Doc::HardLine | Doc::FreshLine => None,
-        Doc::Concat(docs) | Doc::Nest(docs) | Doc::Fill(docs) | Doc::IfBreak { flat: docs, .. } => {
-            docs.iter().map(flat_width).sum()
-        }
+        Doc::Concat(docs) | Doc::Nest(docs) | Doc::Fill(docs) => docs.iter().map(flat_width).sum(),
+        Doc::IfBreak { flat, .. } => flat_width(flat),
         Doc::Group { docs, hard, .. } => {
             if *hard {
                 None
@@ -252,6 +252,7 @@ pub(crate) fn render(doc: &Doc, width: usize) -> (String, Vec<TrailingComment>) 
         };
         match doc {
             Doc::Text(s) => r.text(indent, s),
+            Doc::Owned(s) => r.text(indent, s),
             Doc::Comment { text, line } => r.comment(indent, text, *line),
             Doc::Line => match mode {
                 Mode::Break => r.newline(indent),
@@ -297,8 +298,8 @@ pub(crate) fn render(doc: &Doc, width: usize) -> (String, Vec<TrailingComment>) 
                 push_all(&mut stack, indent, mode, docs);
             }
             Doc::IfBreak { broken, flat } => {
-                let docs = if mode == Mode::Break { broken } else { flat };
-                push_all(&mut stack, indent, mode, docs);
+                let doc = if mode == Mode::Break { broken } else { flat };
+                stack.push((indent, mode, Node::Doc(doc)));
             }
         }
     }
@@ -342,6 +343,7 @@ fn fits<'d>(mut stack: Vec<Cmd<'d>>, rest: &[Cmd<'d>], mut room: isize) -> bool 
         };
         match doc {
             Doc::Text(s) => room -= width_of(s),
+            Doc::Owned(s) => room -= width_of(s),
             Doc::Comment { text, line } => {
                 if *line {
                     // Nothing follows a line comment on its line, and a
@@ -373,8 +375,8 @@ fn fits<'d>(mut stack: Vec<Cmd<'d>>, rest: &[Cmd<'d>], mut room: isize) -> bool 
                 push_all(&mut stack, indent, mode, docs);
             }
             Doc::IfBreak { broken, flat } => {
-                let docs = if mode == Mode::Break { broken } else { flat };
-                push_all(&mut stack, indent, mode, docs);
+                let doc = if mode == Mode::Break { broken } else { flat };
+                stack.push((indent, mode, Node::Doc(doc)));
             }
         }
     }
@@ -392,8 +394,8 @@ fn trim_trailing_spaces(out: &mut String) {
 
 impl Renderer {
     /// Columns left on the current line, within `limit` if given.
-    fn room(&self, limit: Option<usize>) -> isize {
-        let width = limit.map_or(self.width, |l| l.min(self.width));
+    fn room(&self, limit: Option<u16>) -> isize {
+        let width = limit.map_or(self.width, |l| usize::from(l).min(self.width));
         width as isize - self.col as isize
     }
 
@@ -530,7 +532,16 @@ mod tests {
     use super::*;
 
     fn t(s: &'static str) -> Doc {
-        Doc::Text(Cow::Borrowed(s))
+        Doc::Text(s)
+    }
+
+    #[test]
+    fn documents_stay_small() {
+        assert!(
+            std::mem::size_of::<Doc>() <= 32,
+            "{}",
+            std::mem::size_of::<Doc>()
+        );
     }
 
     fn group(docs: Vec<Doc>) -> Doc {

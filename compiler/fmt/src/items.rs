@@ -220,7 +220,7 @@ impl Printer<'_> {
     /// The head of a rule or effect block (verdict or `on`, and target) as
     /// one group. Returns whether it ends in a set that will break, in
     /// which case the clause after it follows the `}` on the same line.
-    fn head(&mut self, is_set: bool, limit: Option<usize>, head: impl FnOnce(&mut Self)) -> bool {
+    fn head(&mut self, is_set: bool, limit: Option<u16>, head: impl FnOnce(&mut Self)) -> bool {
         match limit {
             Some(limit) => self.open_short_group(limit),
             None => self.open_group(),
@@ -339,8 +339,8 @@ impl Printer<'_> {
             self.space();
         } else {
             self.push(Doc::IfBreak {
-                broken: vec![Doc::HardLine],
-                flat: vec![Doc::Text(" ".into())],
+                broken: Box::new(Doc::HardLine),
+                flat: Box::new(Doc::Text(" ")),
             });
         }
         self.tok(Token::LBrace);
@@ -467,8 +467,8 @@ impl Printer<'_> {
                 p.close();
             });
             self.push(Doc::IfBreak {
-                broken: vec![Doc::HardLine],
-                flat: vec![Doc::Text(" ".into())],
+                broken: Box::new(Doc::HardLine),
+                flat: Box::new(Doc::Text(" ")),
             });
         } else {
             self.space();

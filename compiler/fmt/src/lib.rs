@@ -98,7 +98,7 @@ pub(crate) const WIDTH: usize = 100;
 /// The limit for putting a rule's `because` (or a redaction's `with`), an
 /// effect block's statement or an assertion's pattern on the line of the
 /// item's head.
-pub(crate) const SHORT: usize = 80;
+pub(crate) const SHORT: u16 = 80;
 
 /// Formats one file. Returns the canonical text (ending in one newline, or
 /// empty for a file without code or comments), or the diagnostics that
@@ -111,15 +111,21 @@ pub fn format(file: FileId, text: &str) -> Result<String, Vec<Diagnostic>> {
         return Err(errors);
     }
     let (tokens, _) = tokenize(file, text);
-    let mut printer = Printer::new(trivia::collect(text, &tokens));
-    printer.file(&tree);
-    let (doc, mismatch) = printer.finish();
-    let (body, trailing) = doc::render(&doc, WIDTH);
-    let mut out = align_trailing_comments(&body, &trailing);
+    let comments = verify::comments_in(text, &tokens);
+    let (mut out, mismatch) = {
+        let mut printer = Printer::new(trivia::collect(text, &tokens));
+        printer.file(&tree);
+        let (doc, mismatch) = printer.finish();
+        let (body, trailing) = doc::render(&doc, WIDTH);
+        (align_trailing_comments(body, &trailing), mismatch)
+    };
+    // The document and the tokens are gone before the check parses again.
+    drop(tokens);
     if !out.is_empty() {
         out.push('\n');
     }
-    if mismatch || !verify::same_program(text, &tree, &tokens, &out) {
+    // An unchanged text is trivially the same program.
+    if out != text && (mismatch || !verify::same_program(&tree, &comments, &out)) {
         return Err(vec![Diagnostic::new(
             Code::E0010,
             Span::new(file, 0, 0),
@@ -135,9 +141,9 @@ pub fn format(file: FileId, text: &str) -> Result<String, Vec<Diagnostic>> {
 
 /// Aligns the trailing `//` comments of consecutive lines that have the
 /// same indentation, one space after the longest code among them.
-fn align_trailing_comments(text: &str, trailing: &[TrailingComment]) -> String {
+fn align_trailing_comments(text: String, trailing: &[TrailingComment]) -> String {
     if trailing.len() < 2 {
-        return text.to_string();
+        return text;
     }
     let mut lines: Vec<String> = text.split('\n').map(str::to_string).collect();
     let indent = |line: &str| line.len() - line.trim_start_matches(' ').len();

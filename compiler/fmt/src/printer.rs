@@ -63,7 +63,7 @@ impl<'s> Printer<'s> {
 
     fn comment_doc(c: &Comment<'_>, own_line: bool) -> Doc {
         Doc::Comment {
-            text: c.text.to_string(),
+            text: c.text.into(),
             line: c.line || (own_line && c.newline_after),
         }
     }
@@ -119,7 +119,10 @@ impl<'s> Printer<'s> {
             self.b.open_nest();
         }
         self.leading_inline();
-        self.b.push(Doc::Text(text));
+        self.b.push(match text {
+            Cow::Borrowed(s) => Doc::Text(s),
+            Cow::Owned(s) => Doc::Owned(s.into_boxed_str()),
+        });
         if indent {
             self.b.close();
         }
@@ -171,8 +174,8 @@ impl<'s> Printer<'s> {
     /// source had.
     pub(crate) fn trailing_comma(&mut self) {
         let comma = Doc::IfBreak {
-            broken: vec![Doc::Text(Cow::Borrowed(","))],
-            flat: Vec::new(),
+            broken: Box::new(Doc::Text(",")),
+            flat: Box::new(Doc::Text("")),
         };
         if self.peek() == Some(&Token::Comma) {
             self.flush();
@@ -207,7 +210,7 @@ impl<'s> Printer<'s> {
     }
 
     pub(crate) fn text(&mut self, s: &'static str) {
-        self.push(Doc::Text(Cow::Borrowed(s)));
+        self.push(Doc::Text(s));
     }
 
     pub(crate) fn space(&mut self) {
@@ -232,7 +235,7 @@ impl<'s> Printer<'s> {
     }
 
     /// A group that is flat only if it also ends within column `limit`.
-    pub(crate) fn open_short_group(&mut self, limit: usize) {
+    pub(crate) fn open_short_group(&mut self, limit: u16) {
         self.flush();
         self.b.open_group(Some(limit));
     }

@@ -65,22 +65,21 @@ pub fn comments(text: &str) -> Vec<String> {
 }
 
 /// Whether `formatted` is the same program as the original, given as its
-/// syntax tree and its tokens (trivia included), with the same comments.
-pub(crate) fn same_program(
-    original: &str,
-    tree: &SourceFile,
-    tokens: &[Spanned],
-    formatted: &str,
-) -> bool {
+/// syntax tree and its comments ([`comments_in`]), with the same comments.
+pub(crate) fn same_program(tree: &SourceFile, comments: &[&str], formatted: &str) -> bool {
     let (again, diags) = parse_file(FileId(0), formatted);
     if diags.iter().any(|d| d.is_error()) || !tree.same(&again) {
         return false;
     }
+    drop(again);
     let (out_tokens, _) = tokenize(FileId(0), formatted);
-    let mut a = comments_in(original, tokens);
-    let mut b = comments_in(formatted, &out_tokens);
+    let mut theirs = comments.iter();
+    let mut ours = out_tokens
+        .iter()
+        .filter(|(t, _)| t.is_trivia())
+        .map(|(_, span)| formatted.get(span.range()).unwrap_or(""));
     loop {
-        match (a.next(), b.next()) {
+        match (theirs.next(), ours.next()) {
             (None, None) => return true,
             (Some(x), Some(y))
                 if x.split('\n')
@@ -91,12 +90,13 @@ pub(crate) fn same_program(
     }
 }
 
-/// The source text of the comments among `tokens`.
-fn comments_in<'a>(text: &'a str, tokens: &'a [Spanned]) -> impl Iterator<Item = &'a str> + 'a {
+/// The source text of the comments among `tokens`, in order.
+pub(crate) fn comments_in<'a>(text: &'a str, tokens: &[Spanned]) -> Vec<&'a str> {
     tokens
         .iter()
         .filter(|(t, _)| t.is_trivia())
-        .map(move |(_, span)| text.get(span.range()).unwrap_or(""))
+        .map(|(_, span)| text.get(span.range()).unwrap_or(""))
+        .collect()
 }
 
 #[cfg(test)]
