@@ -51,6 +51,28 @@ fn main() {
         Session::new(&p, &[("env", Arg::Str("dev"))]).unwrap()
     });
     let mut s = Session::new(&p, &[("env", Arg::Str("dev"))]).unwrap();
+    println!(
+        "size of Decision: {} bytes",
+        std::mem::size_of::<Decision>()
+    );
+    time("floor: build and return a Decision", 2_000_000, || {
+        Decision {
+            verdict: Verdict::Allow,
+            reason: Reason::Rules,
+            event: EventRef::Unknown,
+            rules: RuleIds::default(),
+            redactions: RuleIds::default(),
+            ticket: black_box(None),
+            state_changed: false,
+            labels_added: 0,
+        }
+    });
+    time("text::parse_url (21 bytes)", 2_000_000, || {
+        text::parse_url(black_box("https://docs.rs/regex"))
+    });
+    time("text::is_normal_path (27 bytes)", 2_000_000, || {
+        text::is_normal_path(black_box("/workspace/app/src/main.rs"))
+    });
     let read = p.tool_id("mail.read").unwrap();
     let fetch = p.tool_id("web.fetch").unwrap();
     let svc = p.tool_id("svc4.op").unwrap();

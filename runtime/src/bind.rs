@@ -124,8 +124,8 @@ impl Bound {
             }
             (PType::Str, Arg::Str(_)) => ArgMeta::Plain,
             (PType::Url, Arg::Str(s)) => {
-                text::parse_url(s).ok_or(Problem::Bad(BadUrl))?;
-                ArgMeta::Plain
+                let u = text::parse_url(s).ok_or(Problem::Bad(BadUrl))?;
+                ArgMeta::Url(u.host_start as u32, u.host_end as u32)
             }
             (PType::Path, Arg::Str(s)) => {
                 if text::is_normal_path(s) {

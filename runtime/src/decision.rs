@@ -97,11 +97,13 @@ pub enum Reason {
 pub struct RuleIds {
     ids: [u32; RuleIds::INLINE],
     len: u8,
-    total: u32,
+    total: u16,
 }
 
 impl RuleIds {
-    pub const INLINE: usize = 8;
+    /// Few: a decision is returned by value on the hot path, and one or
+    /// two rules decide almost every event.
+    pub const INLINE: usize = 4;
 
     pub(crate) fn push(&mut self, id: u32) {
         if let Some(slot) = self.ids.get_mut(usize::from(self.len)) {
@@ -116,9 +118,10 @@ impl RuleIds {
         self.ids.get(..usize::from(self.len)).unwrap_or_default()
     }
 
-    /// How many there were, including those not kept.
+    /// How many there were, including those not kept (saturating at
+    /// 65,535).
     pub fn total(&self) -> usize {
-        self.total as usize
+        usize::from(self.total)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -144,7 +147,6 @@ pub struct Decision {
     /// The rules that decided: every matching deny rule for a Deny by
     /// rules, every matching escalate rule for an Escalate (or an approved
     /// escalation), every matching allow rule for an Allow by rules.
-    /// Rules of a lower class than the deciding one are not evaluated.
     pub rules: RuleIds,
     /// The redact rules that applied to an executed output, in order.
     pub redactions: RuleIds,

@@ -76,6 +76,8 @@ pub(crate) enum ArgMeta {
     Plain,
     /// A normalised path: a range of the path buffer.
     Path(u32, u32),
+    /// A URL as given, with its host's byte range (parsed once, here).
+    Url(u32, u32),
     /// An enum variant.
     Variant(u16),
     /// `list<enum>`: a range of the variant buffer.
@@ -91,8 +93,10 @@ pub(crate) enum AttrSlot {
     Bool(bool),
     Int(i64),
     Enum(u16),
-    /// Strings, normalised paths and checked URLs.
+    /// Strings and normalised paths.
     Str(String),
+    /// A URL and its host's byte range.
+    Url(String, u32, u32),
     List(Vec<Owned>),
 }
 
@@ -700,8 +704,8 @@ fn attr_value(policy: &Policy, ty: PType, v: Arg<'_>) -> Option<AttrSlot> {
         (PType::Str, Arg::Str(s)) => AttrSlot::Str(s.to_owned()),
         (PType::Path, Arg::Str(s)) => AttrSlot::Str(text::normalize_path(s).ok()?),
         (PType::Url, Arg::Str(s)) => {
-            text::parse_url(s)?;
-            AttrSlot::Str(s.to_owned())
+            let u = text::parse_url(s)?;
+            AttrSlot::Url(s.to_owned(), u.host_start as u32, u.host_end as u32)
         }
         (PType::Enum(e), Arg::Str(s)) => AttrSlot::Enum(policy.variant(e, s)?),
         (PType::List(el), Arg::List(items)) => {

@@ -28,14 +28,27 @@ pub enum PathFault {
 /// (except the root `/` itself); `.` alone is the normal empty relative
 /// path.
 pub fn is_normal_path(p: &str) -> bool {
-    if p == "/" || p == "." {
-        return true;
+    // One pass, byte by byte: this runs for every `path` argument.
+    let b = p.as_bytes();
+    match b {
+        [] => return false,
+        [b'/'] | [b'.'] => return true,
+        _ => {}
     }
-    let rest = p.strip_prefix('/').unwrap_or(p);
-    !rest.is_empty()
-        && rest
-            .split('/')
-            .all(|s| !s.is_empty() && s != "." && s != "..")
+    // The current segment: its length and whether it is all dots.
+    let (mut len, mut dots) = (0usize, true);
+    for &c in &b[usize::from(b[0] == b'/')..] {
+        if c == b'/' {
+            if len == 0 || (dots && len <= 2) {
+                return false;
+            }
+            (len, dots) = (0, true);
+        } else {
+            len += 1;
+            dots &= c == b'.';
+        }
+    }
+    len > 0 && !(dots && len <= 2)
 }
 
 /// Appends the lexical normal form of `p` to `out`: `.` segments removed,
@@ -104,10 +117,15 @@ pub struct UrlParts {
 
 /// Schemes whose URLs must have a `//host` (the WHATWG "special"
 /// schemes but `file`).
-fn needs_host(scheme: &str) -> bool {
-    ["http", "https", "ws", "wss", "ftp"]
-        .iter()
-        .any(|s| s.eq_ignore_ascii_case(scheme))
+fn needs_host(scheme: &[u8]) -> bool {
+    let mut buf = [0u8; 5];
+    let Some(dst) = buf.get_mut(..scheme.len()) else {
+        return false;
+    };
+    for (d, c) in dst.iter_mut().zip(scheme) {
+        *d = c.to_ascii_lowercase();
+    }
+    matches!(&*dst, b"http" | b"https" | b"ws" | b"wss" | b"ftp")
 }
 
 /// Parses an absolute URL: `scheme:` then, for hierarchical URLs,
@@ -126,20 +144,31 @@ fn needs_host(scheme: &str) -> bool {
 /// * a host with an empty label (`a..b`, a leading or trailing dot);
 /// * a port that is not a number up to 65535.
 pub fn parse_url(s: &str) -> Option<UrlParts> {
-    if s.bytes().any(|b| b < 0x20 || b == 0x7f) {
+    // One pass over the bytes, on the hot path of every `url` argument.
+    let b = s.as_bytes();
+    // Scheme.
+    let mut i = 0;
+    if !b.first()?.is_ascii_alphabetic() {
         return None;
     }
-    let colon = s.find(':')?;
-    let scheme = &s[..colon];
-    let mut sb = scheme.bytes();
-    if !sb.next()?.is_ascii_alphabetic()
-        || !sb.all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.')
-    {
+    loop {
+        let c = *b.get(i)?;
+        if c == b':' {
+            break;
+        }
+        if !(c.is_ascii_alphanumeric() || c == b'+' || c == b'-' || c == b'.') {
+            return None;
+        }
+        i += 1;
+    }
+    let colon = i;
+    let special = needs_host(&b[..colon]);
+    // No control characters anywhere (parsers drop some of them).
+    if b[colon..].iter().any(|&c| c < 0x20 || c == 0x7f) {
         return None;
     }
-    let rest = &s[colon + 1..];
-    let Some(after) = rest.strip_prefix("//") else {
-        if needs_host(scheme) {
+    if b.get(colon + 1..colon + 3) != Some(b"//") {
+        if special {
             return None;
         }
         return Some(UrlParts {
@@ -147,80 +176,82 @@ pub fn parse_url(s: &str) -> Option<UrlParts> {
             host_start: colon + 1,
             host_end: colon + 1,
         });
-    };
-    let auth_start = colon + 3;
-    let auth_len = after.find(['/', '?', '#']).unwrap_or(after.len());
-    let auth = &after[..auth_len];
-    if auth.contains(['\\', ' ']) {
-        return None;
     }
-    let hp_start = auth.rfind('@').map_or(0, |k| k + 1);
-    let hp = &auth[hp_start..];
-    let (host, port) = if hp.starts_with('[') {
-        let close = hp.find(']')?;
-        let (h, tail) = hp.split_at(close + 1);
-        if !ipv6_canonical(&h[1..h.len() - 1]) {
+    // Authority: up to `/`, `?` or `#`; the host starts after the last `@`.
+    let auth = colon + 3;
+    let mut end = auth;
+    let mut host_start = auth;
+    while let Some(&c) = b.get(end) {
+        match c {
+            b'/' | b'?' | b'#' => break,
+            b'\\' | b' ' => return None,
+            b'@' => host_start = end + 1,
+            _ => {}
+        }
+        end += 1;
+    }
+    // Host, then an optional port.
+    let hp = &b[host_start..end];
+    let (host_len, port) = if hp.first() == Some(&b'[') {
+        let close = hp.iter().position(|&c| c == b']')?;
+        let inner = s.get(host_start + 1..host_start + close)?;
+        if !ipv6_canonical(inner) {
             return None;
         }
-        match tail {
-            "" => (h, None),
-            _ => (h, Some(tail.strip_prefix(':')?)),
+        match hp.get(close + 1) {
+            None => (close + 1, &hp[hp.len()..]),
+            Some(b':') => (close + 1, &hp[close + 2..]),
+            Some(_) => return None,
         }
     } else {
-        match hp.find(':') {
-            Some(k) => (&hp[..k], Some(&hp[k + 1..])),
-            None => (hp, None),
+        let mut n = 0;
+        let mut prev_dot = true;
+        while let Some(&c) = hp.get(n) {
+            match c {
+                b':' => break,
+                b'.' if prev_dot => return None,
+                b'.' => prev_dot = true,
+                c if c.is_ascii_alphanumeric() || c == b'-' || c == b'_' => prev_dot = false,
+                _ => return None,
+            }
+            n += 1;
         }
-    };
-    if let Some(port) = port {
-        if !port.bytes().all(|b| b.is_ascii_digit()) || port.len() > 5 {
+        // `a..b`, `.a` were refused above; `example.com.` names the same
+        // host as `example.com`: refuse it rather than let a deny miss.
+        if n > 0 && prev_dot {
             return None;
         }
-        if !port.is_empty() && port.parse::<u32>().ok()? > 65_535 {
-            return None;
-        }
-    }
-    if !host.starts_with('[') {
-        if !host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
-        {
-            return None;
-        }
+        let host = &s[host_start..host_start + n];
         if looks_numeric(host) && !dotted_quad(host) {
             return None;
         }
-        // `a..b` and `example.com.` name the same hosts as other
-        // spellings; refuse them rather than let a deny rule miss.
-        if host.starts_with('.') || host.ends_with('.') || host.contains("..") {
-            return None;
-        }
-    }
-    if host.is_empty() && needs_host(scheme) {
+        (n, hp.get(n + 1..).unwrap_or_default())
+    };
+    if port.len() > 5 || !port.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let host_start = auth_start + hp_start;
+    if port.len() == 5 && port > &b"65535"[..] {
+        return None;
+    }
+    if host_len == 0 && special {
+        return None;
+    }
     Some(UrlParts {
         scheme_end: colon,
         host_start,
-        host_end: host_start + host.len(),
+        host_end: host_start + host_len,
     })
 }
 
 /// Whether the WHATWG host parser would treat `host` as an IPv4 address:
-/// its last label (ignoring one trailing dot) is decimal or `0x` hex.
+/// its last label is decimal or `0x` hex.
 fn looks_numeric(host: &str) -> bool {
-    let h = host.strip_suffix('.').unwrap_or(host);
-    let last = h.rsplit('.').next().unwrap_or(h);
-    if last.is_empty() {
-        return false;
-    }
-    if last.bytes().all(|b| b.is_ascii_digit()) {
-        return true;
-    }
-    match last.strip_prefix("0x").or_else(|| last.strip_prefix("0X")) {
-        Some(hex) => hex.bytes().all(|b| b.is_ascii_hexdigit()),
-        None => false,
+    let h = host.as_bytes();
+    let last = &h[h.iter().rposition(|&c| c == b'.').map_or(0, |k| k + 1)..];
+    match last {
+        [] => false,
+        [b'0', b'x' | b'X', hex @ ..] => hex.iter().all(u8::is_ascii_hexdigit),
+        _ => last.iter().all(u8::is_ascii_digit),
     }
 }
 

@@ -34,6 +34,8 @@ pub(crate) enum V<'a> {
     Int(i64),
     Enum(u16),
     Str(&'a str),
+    /// A URL with its host's byte range (from binding or session open).
+    Url(&'a str, u32, u32),
     /// `len` bytes of the scratch string from `start`.
     Tmp(u32, u32),
     List(L<'a>),
@@ -199,6 +201,7 @@ fn run<'a>(
                 Some(AttrSlot::Int(n)) => V::Int(*n),
                 Some(AttrSlot::Enum(v)) => V::Enum(*v),
                 Some(AttrSlot::Str(s)) => V::Str(s),
+                Some(AttrSlot::Url(s, h, e)) => V::Url(s, *h, *e),
                 Some(AttrSlot::List(items)) => V::List(L::Owned(items)),
                 Some(AttrSlot::Missing) | None => return Err(Internal),
             }),
@@ -285,17 +288,16 @@ fn run<'a>(
                 st.push(lower(sx, v)?);
             }
             Op::Host | Op::Scheme => {
-                let u = match st.pop() {
-                    Some(V::Str(s)) => s,
+                let (u, h, e) = match st.pop() {
+                    Some(V::Url(u, h, e)) => (u, h as usize, e as usize),
                     _ => return Err(Internal),
                 };
-                let p = text::parse_url(u).ok_or(Internal)?;
                 let part = if insn.op == Op::Host {
-                    text::url_host_raw(u, p)
+                    u.get(h..e)
                 } else {
-                    text::url_scheme_raw(u, p)
+                    u.find(':').and_then(|k| u.get(..k))
                 };
-                st.push(lower(sx, V::Str(part))?);
+                st.push(lower(sx, V::Str(part.ok_or(Internal)?))?);
             }
             Op::JumpIfFalse | Op::JumpIfTrue => {
                 let b = match st.last() {
@@ -354,6 +356,10 @@ fn load_param<'a>(ctx: &Ctx<'a>, i: usize) -> Result<Option<V<'a>>, Fault> {
             Arg::Json | Arg::Absent => return Err(bad),
         },
         ArgMeta::Path(s, n) => V::Str(ctx.paths.get(rng(s, n)).ok_or(bad)?),
+        ArgMeta::Url(h, e) => match ctx.args.get(i) {
+            Arg::Str(s) => V::Url(s, h, e),
+            _ => return Err(bad),
+        },
         ArgMeta::Variant(v) => V::Enum(v),
         ArgMeta::EnumList(s, n) => V::List(L::Enums(ctx.enum_items.get(rng(s, n)).ok_or(bad)?)),
         ArgMeta::PathList(s, n) => V::List(L::Paths(ctx.path_items.get(rng(s, n)).ok_or(bad)?)),
@@ -363,7 +369,7 @@ fn load_param<'a>(ctx: &Ctx<'a>, i: usize) -> Result<Option<V<'a>>, Fault> {
 /// The text of a string value.
 fn string<'r>(tmp: &'r str, v: &V<'r>) -> Result<&'r str, Fault> {
     match *v {
-        V::Str(s) => Ok(s),
+        V::Str(s) | V::Url(s, ..) => Ok(s),
         V::Tmp(s, n) => tmp.get(rng(s, n)).ok_or(Fault::Internal),
         _ => Err(Fault::Internal),
     }
@@ -374,7 +380,7 @@ fn scalar<'r>(tmp: &'r str, v: V<'r>) -> Result<Sc<'r>, Fault> {
         V::Bool(b) => Sc::Bool(b),
         V::Int(n) => Sc::Int(n),
         V::Enum(e) => Sc::Enum(e),
-        V::Str(_) | V::Tmp(..) => Sc::Str(string(tmp, &v)?),
+        V::Str(_) | V::Url(..) | V::Tmp(..) => Sc::Str(string(tmp, &v)?),
         V::List(_) => return Err(Fault::Internal),
     })
 }
@@ -434,8 +440,8 @@ fn equal<'r>(ctx: &Ctx<'r>, tmp: &'r str, x: V<'r>, y: V<'r>) -> Result<bool, Fa
 fn lower<'a>(sx: &mut Scratch, v: V<'a>) -> Result<V<'a>, Fault> {
     let start = sx.tmp.len();
     match v {
-        V::Str(s) if !text::may_change_lower(s) => return Ok(v),
-        V::Str(s) => {
+        V::Str(s) | V::Url(s, ..) if !text::may_change_lower(s) => return Ok(V::Str(s)),
+        V::Str(s) | V::Url(s, ..) => {
             text::lower_into(s, &mut sx.tmp, sx.tmp_cap).map_err(|_| Fault::TooLong)?;
         }
         V::Tmp(s, n) => {
