@@ -208,6 +208,19 @@ mod tests {
     }
 
     #[test]
+    fn deep_nesting_the_parser_accepts_formats() {
+        for text in [
+            format!("allow x when {}a;", "!".repeat(500)),
+            format!("allow x when {}a{};", "(".repeat(250), ")".repeat(250)),
+            format!("allow x when a in {}{};", "[".repeat(250), "]".repeat(250)),
+            format!("allow x when a{};", " && a".repeat(500)),
+        ] {
+            let once = fmt(&text);
+            assert_eq!(fmt(&once), once);
+        }
+    }
+
+    #[test]
     fn trailing_comments_of_consecutive_lines_align() {
         assert_eq!(
             fmt("use std::labels; // a\nuse std::effects;   // b\n\nchannel c; // d\n"),
