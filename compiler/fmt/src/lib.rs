@@ -70,11 +70,11 @@
 //! # Safety
 //!
 //! [`format()`] refuses a file with syntax errors (it returns the parser's
-//! diagnostics), and before returning any output it checks that the output
-//! is the same program: it parses, its syntax tree equals the input's apart
-//! from spans, and it holds the same comments in the same order
-//! ([`verify`]). A file the formatter cannot handle is an error, never a
-//! silently changed policy.
+//! diagnostics), and before returning any output that differs from the
+//! input it checks that the output is the same program: it parses, its
+//! syntax tree equals the input's apart from spans, and it holds the same
+//! comments in the same order ([`verify`]). A file the formatter cannot
+//! handle is an error, never a silently changed policy.
 
 mod doc;
 mod expr;

@@ -1,7 +1,11 @@
-//! What "formatting does not change the program" means, checked on every
-//! run: the output parses without errors, its syntax tree equals the
-//! input's apart from spans (and trailing whitespace in doc comments), and
-//! it holds the same comments, in the same order.
+//! What "formatting does not change the program" means: the output parses
+//! without errors, its syntax tree equals the input's apart from spans (and
+//! trailing whitespace in doc comments), and it holds the same comments, in
+//! the same order (each apart from trailing whitespace on its lines).
+//!
+//! [`crate::format`] checks this on every output with the structural
+//! comparison of `same`; [`shape`] and [`comments`] are independent
+//! renderings of the same relation, for tests.
 
 use guard_diagnostics::FileId;
 use guard_syntax::ast::SourceFile;
