@@ -10,12 +10,12 @@
 //! stderr (human format) and the run exits with 2, as it does when a file
 //! cannot be read or written. The other files are still formatted.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use guard_diagnostics::{render, SourceMap};
 
-use crate::check::{EXIT_FINDINGS, EXIT_INPUT, EXIT_OK};
+use crate::check::{plural, stderr_wants_color, EXIT_FINDINGS, EXIT_INPUT, EXIT_OK};
 use crate::cli::{ColorChoice, FmtArgs};
 use crate::walk;
 
@@ -145,19 +145,4 @@ fn format_text(name: &str, text: &str, color: bool) -> Option<String> {
             None
         }
     }
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
-
-/// `auto` colour: only when stderr is a terminal and NO_COLOR is unset or
-/// empty (<https://no-color.org>), as for `check`.
-fn stderr_wants_color() -> bool {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    !no_color && std::io::stderr().is_terminal()
 }
