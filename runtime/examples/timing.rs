@@ -14,6 +14,11 @@ use common::*;
 use guard_runtime::*;
 
 fn time<R>(label: &str, iters: u32, mut f: impl FnMut() -> R) {
+    // TIMING_ITERS overrides the count (e.g. small, under callgrind).
+    let iters = std::env::var("TIMING_ITERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(iters);
     // `timing decide WORD` runs only the cases whose label has WORD.
     if let Some(w) = std::env::args().nth(2) {
         if !label.contains(&w) {

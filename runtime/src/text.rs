@@ -116,16 +116,56 @@ pub struct UrlParts {
 }
 
 /// Schemes whose URLs must have a `//host` (the WHATWG "special"
-/// schemes but `file`).
-fn needs_host(scheme: &[u8]) -> bool {
-    let mut buf = [0u8; 5];
-    let Some(dst) = buf.get_mut(..scheme.len()) else {
-        return false;
-    };
-    for (d, c) in dst.iter_mut().zip(scheme) {
-        *d = c.to_ascii_lowercase();
+/// schemes but `file`). `| 0x20` lower-cases ASCII letters and leaves the
+/// other scheme characters (digits, `+`, `-`, `.`) as they are.
+fn needs_host(s: &[u8]) -> bool {
+    let l = |i: usize| s.get(i).map_or(0, |c| c | 0x20);
+    match s.len() {
+        2 => l(0) == b'w' && l(1) == b's',
+        3 => {
+            (l(0) == b'w' && l(1) == b's' && l(2) == b's')
+                || (l(0) == b'f' && l(1) == b't' && l(2) == b'p')
+        }
+        4 | 5 => {
+            l(0) == b'h'
+                && l(1) == b't'
+                && l(2) == b't'
+                && l(3) == b'p'
+                && (s.len() == 4 || l(4) == b's')
+        }
+        _ => false,
     }
-    matches!(&*dst, b"http" | b"https" | b"ws" | b"wss" | b"ftp")
+}
+
+/// Byte classes for URL parsing, one table lookup per byte.
+const SCHEME: u8 = 1;
+const HOST: u8 = 2;
+const AUTH_END: u8 = 4;
+const AUTH_BAD: u8 = 8;
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_alphanumeric() {
+            t[c] = SCHEME | HOST;
+        }
+        c += 1;
+    }
+    t[b'+' as usize] = SCHEME;
+    t[b'-' as usize] = SCHEME | HOST;
+    t[b'.' as usize] = SCHEME | HOST;
+    t[b'_' as usize] = HOST;
+    t[b'/' as usize] = AUTH_END;
+    t[b'?' as usize] = AUTH_END;
+    t[b'#' as usize] = AUTH_END;
+    t[b'\\' as usize] = AUTH_BAD;
+    t[b' ' as usize] = AUTH_BAD;
+    t
+};
+
+fn class(c: u8) -> u8 {
+    CLASS[usize::from(c)]
 }
 
 /// Parses an absolute URL: `scheme:` then, for hierarchical URLs,
@@ -146,27 +186,22 @@ fn needs_host(scheme: &[u8]) -> bool {
 pub fn parse_url(s: &str) -> Option<UrlParts> {
     // One pass over the bytes, on the hot path of every `url` argument.
     let b = s.as_bytes();
+    // No control characters anywhere (parsers drop some of them); a
+    // branch-free fold, which the compiler vectorises.
+    if b.iter()
+        .fold(false, |bad, &c| bad | (c < 0x20) | (c == 0x7f))
+    {
+        return None;
+    }
     // Scheme.
-    let mut i = 0;
     if !b.first()?.is_ascii_alphabetic() {
         return None;
     }
-    loop {
-        let c = *b.get(i)?;
-        if c == b':' {
-            break;
-        }
-        if !(c.is_ascii_alphanumeric() || c == b'+' || c == b'-' || c == b'.') {
-            return None;
-        }
-        i += 1;
-    }
-    let colon = i;
-    let special = needs_host(&b[..colon]);
-    // No control characters anywhere (parsers drop some of them).
-    if b[colon..].iter().any(|&c| c < 0x20 || c == 0x7f) {
+    let colon = b.iter().position(|&c| class(c) & SCHEME == 0)?;
+    if b[colon] != b':' {
         return None;
     }
+    let special = needs_host(&b[..colon]);
     if b.get(colon + 1..colon + 3) != Some(b"//") {
         if special {
             return None;
@@ -182,11 +217,15 @@ pub fn parse_url(s: &str) -> Option<UrlParts> {
     let mut end = auth;
     let mut host_start = auth;
     while let Some(&c) = b.get(end) {
-        match c {
-            b'/' | b'?' | b'#' => break,
-            b'\\' | b' ' => return None,
-            b'@' => host_start = end + 1,
-            _ => {}
+        let k = class(c);
+        if k & (AUTH_END | AUTH_BAD) != 0 {
+            if k & AUTH_BAD != 0 {
+                return None;
+            }
+            break;
+        }
+        if c == b'@' {
+            host_start = end + 1;
         }
         end += 1;
     }
@@ -207,12 +246,17 @@ pub fn parse_url(s: &str) -> Option<UrlParts> {
         let mut n = 0;
         let mut prev_dot = true;
         while let Some(&c) = hp.get(n) {
-            match c {
-                b':' => break,
-                b'.' if prev_dot => return None,
-                b'.' => prev_dot = true,
-                c if c.is_ascii_alphanumeric() || c == b'-' || c == b'_' => prev_dot = false,
-                _ => return None,
+            if c == b'.' {
+                if prev_dot {
+                    return None;
+                }
+                prev_dot = true;
+            } else if class(c) & HOST != 0 {
+                prev_dot = false;
+            } else if c == b':' {
+                break;
+            } else {
+                return None;
             }
             n += 1;
         }

@@ -160,3 +160,43 @@ fn lower_is_unicode() {
     let mut out = String::new();
     assert_eq!(lower_into("ABCDE", &mut out, 3), Err(TooLong));
 }
+
+mod props {
+    use guard_runtime::text::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 5000, ..ProptestConfig::default() })]
+
+        /// Normalising is total, idempotent, and agrees with the fast
+        /// normal-form check.
+        #[test]
+        fn paths(p in "[/a.]{0,12}|[/a-c.\u{e9}]{0,24}") {
+            match normalize_path(&p) {
+                Ok(n) => {
+                    prop_assert!(is_normal_path(&n));
+                    prop_assert_eq!(normalize_path(&n).unwrap(), n.clone());
+                    prop_assert_eq!(is_normal_path(&p), n == p);
+                }
+                Err(_) => prop_assert!(!is_normal_path(&p)),
+            }
+        }
+
+        /// URL parsing is total, and a host it returns is one the host
+        /// rules accept.
+        #[test]
+        fn urls(u in "[a-zH]{1,5}:(//)?[a-z0-9.:@\\[\\]/?#%\\\\ _-]{0,24}") {
+            if let Some(h) = url_host(&u) {
+                prop_assert!(!h.ends_with('.') && !h.contains(".."));
+                prop_assert!(url_scheme(&u).is_some());
+            }
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(s in any::<String>()) {
+            let _ = parse_url(&s);
+            let _ = normalize_path(&s);
+            let _ = is_normal_path(&s);
+        }
+    }
+}
