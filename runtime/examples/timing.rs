@@ -20,7 +20,8 @@ fn time<R>(label: &str, iters: u32, mut f: impl FnMut() -> R) {
         .and_then(|v| v.parse().ok())
         .unwrap_or(iters);
     // `timing decide WORD` runs only the cases whose label has WORD.
-    if let Some(w) = std::env::args().nth(2) {
+    let decide_only = std::env::args().nth(1).as_deref() == Some("decide");
+    if let Some(w) = std::env::args().nth(2).filter(|_| decide_only) {
         if !label.contains(&w) {
             return;
         }
@@ -37,6 +38,18 @@ fn time<R>(label: &str, iters: u32, mut f: impl FnMut() -> R) {
 }
 
 fn main() {
+    // `timing load FILE...` times loading compiled images (`guardc build`).
+    if std::env::args().nth(1).as_deref() == Some("load") {
+        for f in std::env::args().skip(2) {
+            let bytes = std::fs::read(&f).unwrap();
+            time(
+                &format!("Policy::load {f} ({} bytes)", bytes.len()),
+                20,
+                || Policy::load(&bytes).unwrap(),
+            );
+        }
+        return;
+    }
     let img = agent_policy();
     let bytes = encode(&img);
     let rules: usize = img.tools.iter().map(|t| t.rules.len()).sum();
