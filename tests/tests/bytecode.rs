@@ -85,3 +85,41 @@ fn stripping_drops_the_debug_section() {
         );
     }
 }
+
+#[test]
+fn the_checker_enforces_the_runtime_stack_limit() {
+    assert_eq!(
+        guard_check::hir::limits::MAX_STACK,
+        guard_runtime::op::MAX_STACK
+    );
+}
+
+#[test]
+fn every_constant_kind_compiles_and_loads() {
+    let src = r#"
+        attr env: enum { dev, prod };
+        tool t.run(b: bool, n: int, s: str, e: enum { dev, prod }, l: list<str>);
+        allow t.run when b in [true] && n in [1, -2] && s in ["x"] && e in [dev] && "x" in l
+            && env in [dev, prod] && !(b in []);
+        test "constants" with env = dev {
+            t.run(b: true, n: -2, s: "x", e: dev, l: ["x", "y"]) => allow;
+            t.run(b: false, n: -2, s: "x", e: dev, l: ["x"]) => deny;
+        }
+    "#;
+    let checked = guard_check::check_source("consts.guard", src, &guard_check::RealFs);
+    assert_eq!(checked.error_count(), 0, "{:?}", checked.diagnostics);
+    let p = checked.policies[0].program.as_ref().unwrap();
+    let bytes = guard_codegen::build(p, &checked.sources, Options::default()).unwrap();
+    let policy = Policy::load(&bytes).unwrap();
+    let mut s =
+        guard_runtime::Session::new(&policy, &[("env", guard_runtime::Arg::Str("dev"))]).unwrap();
+    let l = [guard_runtime::Arg::Str("x")];
+    let args = [
+        ("b", guard_runtime::Arg::Bool(true)),
+        ("n", guard_runtime::Arg::Int(-2)),
+        ("s", guard_runtime::Arg::Str("x")),
+        ("e", guard_runtime::Arg::Str("dev")),
+        ("l", guard_runtime::Arg::List(&l)),
+    ];
+    assert!(s.decide_call_named("t.run", &args).is_allow());
+}

@@ -24,6 +24,9 @@ pub mod limits {
     pub const MAX_PARAMS: usize = 255;
     /// State variables, attributes, enum types (16-bit operands).
     pub const MAX_INDEX: usize = 65_535;
+    /// The deepest operand stack a compiled condition may need (the
+    /// runtime's `op::MAX_STACK`; a test keeps the two equal).
+    pub const MAX_STACK: usize = 64;
 }
 
 macro_rules! id {
@@ -472,6 +475,39 @@ pub enum Expected {
 }
 
 impl Expr {
+    /// The operand-stack depth the compiled form of this expression needs
+    /// (codegen emits operands left to right; `&&`/`||` keep one value).
+    pub fn stack_depth(&self) -> usize {
+        match &self.kind {
+            ExprKind::Lit(_)
+            | ExprKind::Param(_)
+            | ExprKind::State(_)
+            | ExprKind::Attr(_)
+            | ExprKind::Text
+            | ExprKind::ContextHas(_)
+            | ExprKind::Has(_) => 1,
+            // A non-constant list only occurs as `x in [..]`, compiled as
+            // `x == a || x == b ...`.
+            ExprKind::List(items) => items.iter().map(|i| 1 + i.stack_depth()).max().unwrap_or(1),
+            ExprKind::Not(x) | ExprKind::Neg(x) => x.stack_depth(),
+            ExprKind::Glob { lhs, .. } | ExprKind::Regex { lhs, .. } => lhs.stack_depth(),
+            ExprKind::Binary {
+                op: BinOp::And | BinOp::Or,
+                lhs,
+                rhs,
+            } => lhs.stack_depth().max(rhs.stack_depth()),
+            ExprKind::Binary { lhs, rhs, .. } | ExprKind::In { lhs, rhs } => {
+                lhs.stack_depth().max(1 + rhs.stack_depth())
+            }
+            ExprKind::Call { args, .. } => args
+                .iter()
+                .enumerate()
+                .map(|(i, a)| i + a.stack_depth())
+                .max()
+                .unwrap_or(1),
+        }
+    }
+
     /// Calls `f` on this expression and every sub-expression, pre-order.
     pub fn walk<'a>(&'a self, f: &mut impl FnMut(&'a Expr)) {
         f(self);

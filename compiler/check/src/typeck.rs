@@ -532,6 +532,22 @@ impl<'a> Checker<'a> {
                 format!("more than {MAX_INDEX} attributes"),
             ));
         }
+        let compiled = self
+            .program
+            .rules
+            .iter()
+            .filter_map(|r| r.when.as_ref())
+            .chain(
+                self.program
+                    .on_blocks
+                    .iter()
+                    .flat_map(|o| o.when.iter().chain(o.assigns.iter().map(|a| &a.value))),
+            );
+        for e in compiled {
+            if e.stack_depth() > MAX_STACK {
+                over.push((e.span, format!("a condition nested too deeply to compile (more than {MAX_STACK} operands pending)")));
+            }
+        }
         for (span, what) in over {
             self.diags.push(
                 Diagnostic::new(Code::E0401, span, format!("the policy has {what}"))

@@ -104,7 +104,9 @@ codes! {
     E0304 => "Missing argument in a test step",
     E0305 => "Gate field has an invalid value",
 
-    // Bytecode.
+    // Bytecode. E0410–E0499 are the runtime's own codes (image format,
+    // validation, sessions, tickets, JSON events), listed in
+    // runtime/README.md; they are reserved here and never reused.
     E0401 => "Policy exceeds a limit of the bytecode format",
 
     // Warnings (lints).
