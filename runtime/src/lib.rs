@@ -26,6 +26,7 @@ pub mod policy;
 pub mod text;
 
 mod bind;
+mod fast;
 mod regex;
 mod session;
 mod snapshot;

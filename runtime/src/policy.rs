@@ -28,6 +28,9 @@ pub struct Policy {
     pub(crate) image: Image,
     pub(crate) checksum: u32,
     pub(crate) insns: Vec<Insn>,
+    /// By instruction: the shape of the guard starting there, when it is
+    /// one the VM need not run (see [`crate::fast`]).
+    pub(crate) shapes: Vec<Option<crate::fast::Shape>>,
     pub(crate) tools: Vec<Target>,
     pub(crate) channels: Vec<Target>,
     pub(crate) consts: Vec<ConstV>,

@@ -177,6 +177,7 @@ pub(crate) fn build(image: Image, checksum: u32) -> Result<Policy, LoadError> {
     }
 
     let insns = std::mem::take(&mut v.insns);
+    let shapes = shapes(&insns, &consts, tools.iter().chain(&channels));
     let attrs_read = std::mem::take(&mut v.usage.attrs_read);
     let map = |ids: &[StrId]| -> HashMap<String, u32> {
         ids.iter()
@@ -191,6 +192,7 @@ pub(crate) fn build(image: Image, checksum: u32) -> Result<Policy, LoadError> {
     Ok(Policy {
         checksum,
         insns,
+        shapes,
         tools,
         channels,
         consts,
@@ -471,4 +473,33 @@ fn unreachable_const<T>(at: At) -> Result<T, LoadError> {
         why: "inconsistent constant",
         at,
     })
+}
+
+/// The recognised shapes of the guards of `targets`, by first
+/// instruction (see [`crate::fast`]).
+fn shapes<'t>(
+    insns: &[Insn],
+    consts: &[ConstV],
+    targets: impl Iterator<Item = &'t Target>,
+) -> Vec<Option<crate::fast::Shape>> {
+    let mut out = vec![None; insns.len()];
+    for t in targets {
+        let guards = t
+            .deny
+            .iter()
+            .chain(&t.escalate)
+            .chain(&t.allow)
+            .map(|r| r.guard);
+        let guards = guards
+            .chain(t.effects.iter().map(|e| e.guard))
+            .chain(t.redactions.iter().map(|r| r.guard));
+        for g in guards.flatten() {
+            if let Some(slot) = out.get_mut(g as usize) {
+                if slot.is_none() {
+                    *slot = crate::fast::analyse(insns, consts, g);
+                }
+            }
+        }
+    }
+    out
 }

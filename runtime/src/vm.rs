@@ -144,7 +144,14 @@ pub(crate) fn guard(
 ) -> Result<bool, Fault> {
     match start {
         None => Ok(true),
-        Some(b) => Ok(eval(ctx, state, b, sx)? == Out::Value(1)),
+        Some(b) => {
+            if let Some(Some(shape)) = ctx.policy.shapes.get(b as usize) {
+                if let Some(m) = crate::fast::eval(ctx, shape) {
+                    return Ok(m);
+                }
+            }
+            Ok(eval(ctx, state, b, sx)? == Out::Value(1))
+        }
     }
 }
 

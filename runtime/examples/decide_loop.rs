@@ -1,0 +1,47 @@
+//! Decides the benchmark's simple pre-parsed calls in a loop, for
+//! instruction counts: `guardc build benches/runtime/policies/agent.guard
+//! -o /tmp/agent.gbc`, then `valgrind --tool=callgrind
+//! target/release/examples/decide_loop /tmp/agent.gbc 10000`.
+// An example may unwrap: a failure here is a broken example.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+
+use guard_runtime::*;
+
+fn main() {
+    let mut a = std::env::args().skip(1);
+    let bytes = std::fs::read(a.next().expect("image file")).unwrap();
+    let n: u32 = a.next().map_or(10_000, |s| s.parse().unwrap());
+    let which = a.next().unwrap_or_default();
+    let p = Policy::load(&bytes).unwrap();
+    let mut s = Session::new(&p, &[]).unwrap();
+    let read = p.tool_id("fs.read").unwrap();
+    let write = p.tool_id("fs.write").unwrap();
+    let read_args = [Arg::Str("/home/agent/notes.txt")];
+    let write_ok = [Arg::Str("/tmp/agent/out.txt"), Arg::Str("hello")];
+    let write_no = [Arg::Str("/etc/passwd"), Arg::Str("hello")];
+    let mut out = String::with_capacity(256);
+    for _ in 0..n {
+        match which.as_str() {
+            "json" => {
+                let ev = r#"{"tool": "fs.write", "args": {"path": "/tmp/agent/out.txt", "data": "hello"}}"#;
+                black_box(s.decide_json(black_box(ev), &mut out).unwrap());
+            }
+            _ => {
+                black_box(s.decide_call(&Call {
+                    tool: read,
+                    args: black_box(&read_args),
+                }));
+                black_box(s.decide_call(&Call {
+                    tool: write,
+                    args: black_box(&write_ok),
+                }));
+                black_box(s.decide_call(&Call {
+                    tool: write,
+                    args: black_box(&write_no),
+                }));
+            }
+        }
+    }
+}
