@@ -28,27 +28,54 @@ pub enum PathFault {
 /// (except the root `/` itself); `.` alone is the normal empty relative
 /// path.
 pub fn is_normal_path(p: &str) -> bool {
-    // One pass, byte by byte: this runs for every `path` argument.
+    // This runs for every `path` argument: find each `/` eight bytes at a
+    // time and look only at the segments between them, none of which may
+    // be empty, `.` or `..`.
     let b = p.as_bytes();
     match b {
         [] => return false,
         [b'/'] | [b'.'] => return true,
         _ => {}
     }
-    // The current segment: its length and whether it is all dots.
-    let (mut len, mut dots) = (0usize, true);
-    for &c in &b[usize::from(b[0] == b'/')..] {
-        if c == b'/' {
-            if len == 0 || (dots && len <= 2) {
-                return false;
-            }
-            (len, dots) = (0, true);
-        } else {
-            len += 1;
-            dots &= c == b'.';
+    let mut start = usize::from(b[0] == b'/');
+    loop {
+        let end = next_slash(b, start);
+        if matches!(b.get(start..end), None | Some(b"" | b"." | b"..")) {
+            return false;
         }
+        if end >= b.len() {
+            return true;
+        }
+        start = end + 1;
     }
-    len > 0 && !(dots && len <= 2)
+}
+
+/// The position of the first `/` in `b` from `from`, or `b.len()`.
+#[inline]
+fn next_slash(b: &[u8], from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let Ok(w) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        // A zero byte of `x` is a `/` of the chunk; the lowest flagged
+        // byte is always a true zero (false positives only sit above one).
+        let x = u64::from_le_bytes(w) ^ (ONES * u64::from(b'/'));
+        let t = x.wrapping_sub(ONES) & !x & HIGH;
+        if t != 0 {
+            return i + (t.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if c == b'/' {
+            return i;
+        }
+        i += 1;
+    }
+    b.len()
 }
 
 /// Appends the lexical normal form of `p` to `out`: `.` segments removed,
