@@ -111,6 +111,14 @@ impl Session<'_> {
     /// may be emitted (redacted), and is empty unless the output executes.
     pub fn decide_json(&mut self, event: &str, out: &mut String) -> Result<Decision, EventError> {
         out.clear();
+        // The common event, a tool call with scalar arguments, is read in
+        // place; anything else goes through `serde_json`.
+        let mut named = [("", Arg::Absent); FAST_ARGS];
+        if let Some((tool, n)) = simple_call(event, &mut named) {
+            if let Some(named) = named.get(..n) {
+                return Ok(self.decide_call_named(tool, named));
+            }
+        }
         let v: Value = serde_json::from_str(event).map_err(|e| syntax(event, &e))?;
         let Value::Object(obj) = v else {
             return Err(EventError::NotAnObject);
@@ -220,6 +228,169 @@ impl Session<'_> {
 
 /// A JSON value as an argument: arrays and objects nested in a list, null,
 /// and numbers that are not 64-bit integers only fit `json` parameters.
+/// The most arguments [`simple_call`] reads.
+const FAST_ARGS: usize = 16;
+
+/// Reads `{"tool": "...", "args": {...}}` in place when it is simple: no
+/// other field, each at most once, distinct argument names, values that
+/// are strings without escapes, integers in `i64`, `true` or `false`. The
+/// arguments come in the order `serde_json`'s map would give them (so a
+/// problem is reported at the same position). `None` for anything
+/// else, which the general path then reads (and accepts or rejects) as
+/// before: this only skips building a `serde_json::Value` for events it
+/// would decode to the same call.
+fn simple_call<'e>(
+    event: &'e str,
+    named: &mut [(&'e str, Arg<'e>); FAST_ARGS],
+) -> Option<(&'e str, usize)> {
+    let mut r = Reader {
+        b: event.as_bytes(),
+        s: event,
+        i: 0,
+    };
+    let (mut tool, mut args, mut n) = (None, false, 0);
+    r.byte(b'{')?;
+    loop {
+        match r.string()? {
+            "tool" if tool.is_none() => {
+                r.byte(b':')?;
+                tool = Some(r.string()?);
+            }
+            "args" if !args => {
+                args = true;
+                r.byte(b':')?;
+                r.byte(b'{')?;
+                if r.peek()? == b'}' {
+                    r.i += 1;
+                } else {
+                    loop {
+                        let k = r.string()?;
+                        if named.get(..n)?.iter().any(|(m, _)| *m == k) {
+                            return None;
+                        }
+                        r.byte(b':')?;
+                        let v = r.scalar()?;
+                        *named.get_mut(n)? = (k, v);
+                        n += 1;
+                        if r.comma_or(b'}')? {
+                            break;
+                        }
+                    }
+                }
+            }
+            _ => return None,
+        }
+        if r.comma_or(b'}')? {
+            break;
+        }
+    }
+    r.ws();
+    if r.i != r.b.len() {
+        return None;
+    }
+    if map_sorts_keys() {
+        named.get_mut(..n)?.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    }
+    Some((tool?, n))
+}
+
+/// Whether `serde_json`'s map orders its keys (the default) rather than
+/// keeping them in insertion order (its feature `preserve_order`, which
+/// another crate in the build may turn on).
+fn map_sorts_keys() -> bool {
+    static SORTS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *SORTS.get_or_init(|| {
+        let mut m = Map::new();
+        m.insert("b".into(), Value::Null);
+        m.insert("a".into(), Value::Null);
+        m.keys().next().map(String::as_str) == Some("a")
+    })
+}
+
+/// A cursor over a simple event.
+struct Reader<'e> {
+    b: &'e [u8],
+    s: &'e str,
+    i: usize,
+}
+
+impl<'e> Reader<'e> {
+    fn ws(&mut self) {
+        while matches!(self.b.get(self.i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
+        }
+    }
+
+    /// The next byte after white space (not consumed).
+    fn peek(&mut self) -> Option<u8> {
+        self.ws();
+        self.b.get(self.i).copied()
+    }
+
+    fn byte(&mut self, c: u8) -> Option<()> {
+        (self.peek()? == c).then(|| self.i += 1)
+    }
+
+    /// `true` after the closing `close`, `false` after a comma.
+    fn comma_or(&mut self, close: u8) -> Option<bool> {
+        let c = self.peek()?;
+        self.i += 1;
+        match c {
+            b',' => Some(false),
+            c if c == close => Some(true),
+            _ => None,
+        }
+    }
+
+    /// A string without escapes or control characters.
+    fn string(&mut self) -> Option<&'e str> {
+        self.byte(b'"')?;
+        let start = self.i;
+        loop {
+            match *self.b.get(self.i)? {
+                b'"' => break,
+                b'\\' | 0..=0x1f => return None,
+                _ => self.i += 1,
+            }
+        }
+        let s = self.s.get(start..self.i)?;
+        self.i += 1;
+        Some(s)
+    }
+
+    fn scalar(&mut self) -> Option<Arg<'e>> {
+        match self.peek()? {
+            b'"' => self.string().map(Arg::Str),
+            b't' => self.word("true").map(|()| Arg::Bool(true)),
+            b'f' => self.word("false").map(|()| Arg::Bool(false)),
+            b'-' | b'0'..=b'9' => {
+                let start = self.i;
+                self.i += usize::from(self.b.get(self.i) == Some(&b'-'));
+                let digits = self.i;
+                while self.b.get(self.i).is_some_and(u8::is_ascii_digit) {
+                    self.i += 1;
+                }
+                let d = self.b.get(digits..self.i)?;
+                // No leading zero, not `-0` (a float to serde_json), and
+                // no fraction or exponent after.
+                if d.is_empty()
+                    || (d.first() == Some(&b'0') && (d.len() > 1 || digits > start))
+                    || matches!(self.b.get(self.i), Some(b'.' | b'e' | b'E'))
+                {
+                    return None;
+                }
+                self.s.get(start..self.i)?.parse().ok().map(Arg::Int)
+            }
+            _ => None,
+        }
+    }
+
+    fn word(&mut self, w: &str) -> Option<()> {
+        let end = self.i + w.len();
+        (self.b.get(self.i..end)? == w.as_bytes()).then(|| self.i = end)
+    }
+}
+
 fn scalar(v: &Value) -> Arg<'_> {
     match v {
         Value::Bool(b) => Arg::Bool(*b),
@@ -266,4 +437,112 @@ pub fn decision_json(policy: &Policy, d: &Decision, text: Option<&str>) -> Strin
         }
     }
     Value::Object(m).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    // A test may unwrap.
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What the general path makes of `event`, when it is a tool call.
+    fn general(event: &str) -> Option<(String, Vec<(String, Arg<'static>)>)> {
+        let v: Value = serde_json::from_str(event).ok()?;
+        let obj = v.as_object()?;
+        if obj.keys().any(|k| k != "tool" && k != "args") {
+            return None;
+        }
+        let tool = obj.get("tool")?.as_str()?.to_owned();
+        let empty = Map::new();
+        let args = match obj.get("args") {
+            None => &empty,
+            Some(a) => a.as_object()?,
+        };
+        let named = args
+            .iter()
+            .map(|(k, v)| {
+                let a = match scalar(v) {
+                    Arg::Str(s) => Arg::Str(Box::leak(s.to_owned().into_boxed_str())),
+                    Arg::Int(n) => Arg::Int(n),
+                    Arg::Bool(b) => Arg::Bool(b),
+                    Arg::Json => Arg::Json,
+                    Arg::Absent | Arg::List(_) => return None,
+                };
+                Some((k.clone(), a))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some((tool, named))
+    }
+
+    fn check(event: &str) {
+        let mut named = [("", Arg::Absent); FAST_ARGS];
+        if let Some((tool, n)) = simple_call(event, &mut named) {
+            let (t, g) = general(event).unwrap_or_else(|| panic!("{event:?}"));
+            assert_eq!(tool, t, "{event:?}");
+            let fast: Vec<(String, Arg<'_>)> = named[..n]
+                .iter()
+                .map(|(k, a)| ((*k).to_owned(), *a))
+                .collect();
+            assert_eq!(fast, g, "{event:?}");
+        }
+    }
+
+    #[test]
+    fn simple_calls_read_as_the_general_path() {
+        for e in [
+            r#"{"tool": "fs.write", "args": {"path": "/tmp/a", "data": "hi"}}"#,
+            r#"{"args":{"b":1,"a":-2,"c":true,"d":false},"tool":"t"}"#,
+            r#" { "tool" : "t" } "#,
+            r#"{"tool": "t", "args": {}}"#,
+            r#"{"tool": "t", "args": {"n": -0, "m": 9223372036854775807}}"#,
+            r#"{"tool": "t", "args": {"n": 9223372036854775808}}"#,
+            r#"{"tool": "t", "args": {"n": 1.5}}"#,
+            r#"{"tool": "t", "args": {"n": 01}}"#,
+            r#"{"tool": "t", "args": {"a": 1, "a": 2}}"#,
+            r#"{"tool": "t", "tool": "u"}"#,
+            r#"{"tool": "t", "args": {"s": "a\"b"}}"#,
+            r#"{"tool": "t", "args": {"s": "é ü"}}"#,
+            r#"{"tool": "t", "args": {"l": [1]}}"#,
+            r#"{"tool": "t", "args": {"x": null}}"#,
+            r#"{"tool": "t"} x"#,
+            r#"{"tool": "t",}"#,
+            r#"{"tool": "t", "args": {"a": 1,}}"#,
+            r#"{"tool": "t", "output": "u"}"#,
+            r#"{"tool": 1}"#,
+            r#"{"args": {}}"#,
+            "{}",
+            "",
+        ] {
+            check(e);
+        }
+        let mut named = [("", Arg::Absent); FAST_ARGS];
+        let e = r#"{"tool": "fs.write", "args": {"path": "/tmp/a", "data": "hi"}}"#;
+        assert!(simple_call(e, &mut named).is_some());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 5000, ..ProptestConfig::default() })]
+
+        /// Whatever the simple reader accepts, the general path reads the
+        /// same.
+        #[test]
+        fn simple_reader_agrees(e in r#"[{}\[\]":, a-ctrueflsonu0-9.\-\\]{0,40}"#) {
+            check(&e);
+        }
+
+        #[test]
+        fn simple_reader_agrees_on_calls(
+            args in proptest::collection::vec(
+                (r#"[a-c]{1,2}"#, r#""[a-z/\\"]{0,4}"|-?[0-9]{1,3}|true|false|null|1\.0"#),
+                0..5,
+            ),
+            ws in r#"[ \n]{0,1}"#,
+        ) {
+            let body: Vec<String> = args.iter().map(|(k, v)| format!("{ws}\"{k}\"{ws}:{ws}{v}")).collect();
+            let e = format!("{{\"tool\":{ws}\"t\",{ws}\"args\":{{{}}}{ws}}}", body.join(","));
+            check(&e);
+        }
+    }
 }
