@@ -307,6 +307,39 @@ fn map_sorts_keys() -> bool {
     })
 }
 
+/// The position of the first `"`, `\\` or control character in `b` from
+/// `from`, or `b.len()`; eight bytes at a time.
+fn special(b: &[u8], from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let Ok(w) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let w = u64::from_le_bytes(w);
+        let q = w ^ (ONES * u64::from(b'"'));
+        let s = w ^ (ONES * u64::from(b'\\'));
+        // Each test flags its first matching byte truly (false positives
+        // only sit above a true one), so the lowest flag is a match.
+        let t = (q.wrapping_sub(ONES) & !q)
+            | (s.wrapping_sub(ONES) & !s)
+            | (w.wrapping_sub(ONES * 0x20) & !w);
+        let t = t & HIGH;
+        if t != 0 {
+            return i + (t.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if matches!(c, b'"' | b'\\' | 0..=0x1f) {
+            return i;
+        }
+        i += 1;
+    }
+    b.len()
+}
+
 /// A cursor over a simple event.
 struct Reader<'e> {
     b: &'e [u8],
@@ -346,12 +379,9 @@ impl<'e> Reader<'e> {
     fn string(&mut self) -> Option<&'e str> {
         self.byte(b'"')?;
         let start = self.i;
-        loop {
-            match *self.b.get(self.i)? {
-                b'"' => break,
-                b'\\' | 0..=0x1f => return None,
-                _ => self.i += 1,
-            }
+        self.i = special(self.b, self.i);
+        if self.b.get(self.i) != Some(&b'"') {
+            return None;
         }
         let s = self.s.get(start..self.i)?;
         self.i += 1;
@@ -514,12 +544,28 @@ mod tests {
             r#"{"args": {}}"#,
             "{}",
             "",
+            r#"{"tool": "t", "args": {"s": "abcdefghijklmno\"pqrstuvwxyz"}}"#,
+            r#"{"tool": "t", "args": {"s": "abcdefghijklmnopqrstuvwxyzéèàü€"}}"#,
+            "{\"tool\": \"abcdefghijk\u{1}lmnop\"}",
+            "{\"tool\": \"abcdefghijklmnop\u{7f}\"}",
+            "{\"tool\": \"abcdefghijklmnop\u{1f}\"}",
         ] {
             check(e);
         }
         let mut named = [("", Arg::Absent); FAST_ARGS];
         let e = r#"{"tool": "fs.write", "args": {"path": "/tmp/a", "data": "hi"}}"#;
         assert!(simple_call(e, &mut named).is_some());
+        for e in [
+            "{\"tool\": \"abcdefghijk\u{1}lmnop\"}",
+            r#"{"tool": "abcdefghijklmno\u0041"}"#,
+        ] {
+            assert!(simple_call(e, &mut named).is_none(), "{e:?}");
+        }
+        let e = "{\"tool\": \"abcdefghijklmnop\u{7f}é\"}";
+        assert_eq!(
+            simple_call(e, &mut named),
+            Some(("abcdefghijklmnop\u{7f}é", 0))
+        );
     }
 
     proptest! {
