@@ -135,12 +135,20 @@ pub(crate) fn eval(ctx: &Ctx<'_>, shape: &Shape) -> Option<bool> {
                     _ => return None,
                 };
                 let y = ctx.policy.string(s);
-                match test {
-                    Test::Starts => x.starts_with(y),
-                    Test::Ends => x.ends_with(y),
-                    Test::Contains => x.contains(y),
-                    Test::Eq => x == y,
-                    Test::Ne => x != y,
+                if test == Test::Contains {
+                    x.contains(y)
+                } else {
+                    let (x, y) = (x.as_bytes(), y.as_bytes());
+                    match test {
+                        Test::Starts => x.get(..y.len()).is_some_and(|p| same(p, y)),
+                        Test::Ends => x
+                            .len()
+                            .checked_sub(y.len())
+                            .and_then(|k| x.get(k..))
+                            .is_some_and(|p| same(p, y)),
+                        Test::Eq | Test::Contains => same(x, y),
+                        Test::Ne => !same(x, y),
+                    }
                 }
             }
         };
@@ -149,4 +157,45 @@ pub(crate) fn eval(ctx: &Ctx<'_>, shape: &Shape) -> Option<bool> {
         }
     }
     Some(!shape.any)
+}
+
+/// Whether `a` and `b` are the same bytes: inline for the short
+/// constants guards compare against (a call to `memcmp` costs more than
+/// the comparison).
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], i: usize| {
+        s.get(i..i + 8)
+            .and_then(|c| <[u8; 8]>::try_from(c).ok())
+            .map(u64::from_ne_bytes)
+    };
+    match n {
+        0..=7 => a.iter().zip(b).all(|(x, y)| x == y),
+        // Two words that may overlap cover 8 to 16 bytes.
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same;
+
+    #[test]
+    fn same_is_byte_equality() {
+        for n in 0..40usize {
+            let a: Vec<u8> = (0..n).map(|i| i as u8).collect();
+            assert!(same(&a, &a.clone()));
+            for k in 0..n {
+                let mut b = a.clone();
+                b[k] ^= 0x80;
+                assert!(!same(&a, &b), "{n} {k}");
+            }
+            assert!(!same(&a, &a[..n.saturating_sub(1)]) || n == 0);
+        }
+    }
 }
