@@ -25,7 +25,7 @@ fn tool_and_output_events() {
     assert!(d.is_allow());
     assert_eq!(
         decision_json(&p, &d, None),
-        r#"{"labels_added":["untrusted"],"message":"matched rules","reason":"rules","rules":[1],"state_changed":true,"ticket":null,"verdict":"allow"}"#
+        r#"{"verdict":"allow","reason":"rules","message":"matched rules","rules":[1],"ticket":null,"state_changed":true,"labels_added":["untrusted"]}"#
     );
     let d = s
         .decide_json(r#"{"output": "user", "text": "ssn 123-45-6789"}"#, &mut out)
