@@ -166,15 +166,7 @@ fn decide(p: &Program, s: &mut Session<'_>, e: &TestEvent, text: &mut String) ->
     match e {
         TestEvent::Call {
             tool_name, args, ..
-        } => {
-            let lists: Vec<Vec<Arg<'_>>> = args.iter().map(|(_, v)| list_args(p, v)).collect();
-            let named: Vec<(&str, Arg<'_>)> = args
-                .iter()
-                .zip(&lists)
-                .map(|((n, v), l)| (n.as_str(), arg(p, v, l)))
-                .collect();
-            s.decide_call_named(tool_name, &named)
-        }
+        } => with_named(p, args, |named| s.decide_call_named(tool_name, named)),
         TestEvent::Output {
             channel_name,
             text: t,
@@ -193,16 +185,10 @@ fn approve(
     match e {
         TestEvent::Call {
             tool_name, args, ..
-        } => {
-            let lists: Vec<Vec<Arg<'_>>> = args.iter().map(|(_, v)| list_args(p, v)).collect();
-            let named: Vec<(&str, Arg<'_>)> = args
-                .iter()
-                .zip(&lists)
-                .map(|((n, v), l)| (n.as_str(), arg(p, v, l)))
-                .collect();
-            s.approve_named(ticket, tool_name, &named)
+        } => with_named(p, args, |named| {
+            s.approve_named(ticket, tool_name, named)
                 .map_err(|e| e.to_string())
-        }
+        }),
         TestEvent::Output {
             channel_name,
             text: t,
@@ -216,6 +202,22 @@ fn approve(
                 .map_err(|e| e.to_string())
         }
     }
+}
+
+/// Calls `f` with a test step's arguments as the runtime's named
+/// arguments (lists need storage that outlives the borrowed views).
+fn with_named<R>(
+    p: &Program,
+    args: &[(String, Value)],
+    f: impl FnOnce(&[(&str, Arg<'_>)]) -> R,
+) -> R {
+    let lists: Vec<Vec<Arg<'_>>> = args.iter().map(|(_, v)| list_args(p, v)).collect();
+    let named: Vec<(&str, Arg<'_>)> = args
+        .iter()
+        .zip(&lists)
+        .map(|((n, v), l)| (n.as_str(), arg(p, v, l)))
+        .collect();
+    f(&named)
 }
 
 /// The elements of a list value, as runtime arguments.
