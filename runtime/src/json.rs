@@ -11,8 +11,10 @@
 //!
 //! Malformed JSON, a missing or unknown field, a field of the wrong type:
 //! an [`EventError`] with a stable code and, for syntax errors, the line,
-//! column and byte offset. Never a panic. This path parses into a
-//! `serde_json::Value`, so it allocates; the decision itself does not.
+//! column and byte offset. Never a panic. A tool call with scalar
+//! arguments (strings without escapes, integers, booleans) is read in
+//! place and does not allocate; any other event is parsed into a
+//! `serde_json::Value`, which allocates (the decision itself does not).
 
 use std::fmt;
 

@@ -230,3 +230,19 @@ fn lower_lists_enums_and_redactions_allocate_nothing() {
     assert_eq!(out, "call <n> <n>, ***!");
     assert_eq!(s.state(), &[13]);
 }
+
+/// A JSON tool call with scalar arguments is read in place: no
+/// `serde_json::Value`, no allocation (after the first event, which
+/// learns how `serde_json` orders a map's keys).
+#[cfg(feature = "json")]
+#[test]
+fn simple_json_calls_allocate_nothing() {
+    let p = Policy::load(&encode(&mail_assistant())).unwrap();
+    let mut s = Session::new(&p, &[("env", Arg::Str("prod"))]).unwrap();
+    let mut out = String::with_capacity(1024);
+    let ev = r#"{"tool": "fs.write", "args": {"path": "/tmp/agent/x", "data": "d"}}"#;
+    let first = s.decide_json(ev, &mut out).unwrap();
+    let (d, n) = allocations(|| s.decide_json(ev, &mut out).unwrap());
+    assert_eq!(d.verdict, first.verdict);
+    assert_eq!(n, 0, "a simple JSON call allocated {n} times");
+}
