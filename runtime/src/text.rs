@@ -28,54 +28,55 @@ pub enum PathFault {
 /// (except the root `/` itself); `.` alone is the normal empty relative
 /// path.
 pub fn is_normal_path(p: &str) -> bool {
-    // This runs for every `path` argument: find each `/` eight bytes at a
-    // time and look only at the segments between them, none of which may
-    // be empty, `.` or `..`.
+    // This runs for every `path` argument: find every `/` eight bytes at
+    // a time and look only at the segment after each (and at the first
+    // segment of a relative path); none may be empty, `.` or `..`.
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     let b = p.as_bytes();
     match b {
         [] => return false,
         [b'/'] | [b'.'] => return true,
         _ => {}
     }
-    let mut start = usize::from(b[0] == b'/');
-    loop {
-        let end = next_slash(b, start);
-        if matches!(b.get(start..end), None | Some(b"" | b"." | b"..")) {
-            return false;
-        }
-        if end >= b.len() {
-            return true;
-        }
-        start = end + 1;
+    if b[0] != b'/' && !segment_ok(b, 0) {
+        return false;
     }
-}
-
-/// The position of the first `/` in `b` from `from`, or `b.len()`.
-#[inline]
-fn next_slash(b: &[u8], from: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut i = from;
-    while let Some(chunk) = b.get(i..i + 8) {
+    let mut chunks = b.chunks_exact(8);
+    let mut i = 0;
+    for chunk in &mut chunks {
         let Ok(w) = <[u8; 8]>::try_from(chunk) else {
-            break;
+            return false;
         };
-        // A zero byte of `x` is a `/` of the chunk; the lowest flagged
-        // byte is always a true zero (false positives only sit above one).
+        // The high bit of each byte that is `/` (exact: no carries).
         let x = u64::from_le_bytes(w) ^ (ONES * u64::from(b'/'));
-        let t = x.wrapping_sub(ONES) & !x & HIGH;
-        if t != 0 {
-            return i + (t.trailing_zeros() / 8) as usize;
+        let mut m = !(((x & LOW7) + LOW7) | x | LOW7);
+        while m != 0 {
+            if !segment_ok(b, i + (m.trailing_zeros() / 8) as usize + 1) {
+                return false;
+            }
+            m &= m - 1;
         }
         i += 8;
     }
-    while let Some(&c) = b.get(i) {
-        if c == b'/' {
-            return i;
+    for (k, &c) in chunks.remainder().iter().enumerate() {
+        if c == b'/' && !segment_ok(b, i + k + 1) {
+            return false;
         }
-        i += 1;
     }
-    b.len()
+    true
+}
+
+/// Whether the path segment starting at byte `s` is not empty, `.` or
+/// `..`.
+#[inline]
+fn segment_ok(b: &[u8], s: usize) -> bool {
+    let end = |k: usize| matches!(b.get(k), None | Some(b'/'));
+    match b.get(s) {
+        None | Some(b'/') => false,
+        Some(b'.') => !end(s + 1) && (b.get(s + 1) != Some(&b'.') || !end(s + 2)),
+        Some(_) => true,
+    }
 }
 
 /// Appends the lexical normal form of `p` to `out`: `.` segments removed,
