@@ -59,10 +59,30 @@ pub fn is_normal_path(p: &str) -> bool {
         }
         i += 8;
     }
-    for (k, &c) in chunks.remainder().iter().enumerate() {
-        if c == b'/' && !segment_ok(b, i + k + 1) {
+    let rest = chunks.remainder().len();
+    if rest == 0 {
+        return true;
+    }
+    // The last eight bytes as one more word, without the bytes already
+    // seen; shorter paths byte by byte.
+    let Some(last) = b.len().checked_sub(8).and_then(|k| b.get(k..)) else {
+        return chunks
+            .remainder()
+            .iter()
+            .enumerate()
+            .all(|(k, &c)| c != b'/' || segment_ok(b, i + k + 1));
+    };
+    let Ok(w) = <[u8; 8]>::try_from(last) else {
+        return false;
+    };
+    let x = u64::from_le_bytes(w) ^ (ONES * u64::from(b'/'));
+    let mut m = !(((x & LOW7) + LOW7) | x | LOW7) & (u64::MAX << (8 * (8 - rest)));
+    let base = b.len() - 8;
+    while m != 0 {
+        if !segment_ok(b, base + (m.trailing_zeros() / 8) as usize + 1) {
             return false;
         }
+        m &= m - 1;
     }
     true
 }
