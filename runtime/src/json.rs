@@ -231,7 +231,7 @@ impl Session<'_> {
 /// A JSON value as an argument: arrays and objects nested in a list, null,
 /// and numbers that are not 64-bit integers only fit `json` parameters.
 /// The most arguments [`simple_call`] reads.
-const FAST_ARGS: usize = 16;
+const FAST_ARGS: usize = 8;
 
 /// Reads `{"tool": "...", "args": {...}}` in place when it is simple: no
 /// other field, each at most once, distinct argument names, values that
