@@ -41,14 +41,58 @@ pub struct Policy {
     /// Attributes that some code reads: a session lacking one of them
     /// denies every event (docs/language.md §8.1).
     pub(crate) attrs_read: Vec<bool>,
-    pub(crate) tool_ids: HashMap<String, u32>,
-    pub(crate) channel_ids: HashMap<String, u32>,
-    pub(crate) attr_ids: HashMap<String, u32>,
-    pub(crate) state_ids: HashMap<String, u32>,
+    pub(crate) tool_ids: Names,
+    pub(crate) channel_ids: Names,
+    pub(crate) attr_ids: Names,
+    pub(crate) state_ids: Names,
     /// Rule id → index into the debug section's rules.
     pub(crate) rule_debug: HashMap<u32, usize>,
     /// The most parameters any tool has (sizes session scratch).
     pub(crate) max_params: usize,
+}
+
+/// A name → index map. Its keys are the policy's own names, fixed at
+/// load, and lookups never insert, so a fast unkeyed hash (FxHash's, a
+/// word at a time) serves: there is no table for a caller to flood.
+pub(crate) type Names = HashMap<String, u32, std::hash::BuildHasherDefault<NameHasher>>;
+
+/// The hasher of [`Names`].
+#[derive(Default)]
+pub(crate) struct NameHasher(u64);
+
+impl NameHasher {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl std::hash::Hasher for NameHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// What one tool or channel decides with.

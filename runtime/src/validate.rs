@@ -179,7 +179,7 @@ pub(crate) fn build(image: Image, checksum: u32) -> Result<Policy, LoadError> {
     let insns = std::mem::take(&mut v.insns);
     let shapes = shapes(&insns, &consts, tools.iter().chain(&channels));
     let attrs_read = std::mem::take(&mut v.usage.attrs_read);
-    let map = |ids: &[StrId]| -> HashMap<String, u32> {
+    let map = |ids: &[StrId]| -> Names {
         ids.iter()
             .enumerate()
             .map(|(i, s)| (image.strings[s.0 as usize].clone(), i as u32))
