@@ -355,8 +355,9 @@ fn verdict(v: &hir::Verdict) -> Verdict {
         hir::Verdict::Allow => Verdict::Allow,
         hir::Verdict::Deny => Verdict::Deny,
         hir::Verdict::Escalate(g) => Verdict::Escalate(g.0 as u16),
-        // Redactions are routed separately; a redact verdict never gets here.
-        hir::Verdict::Redact { .. } => Verdict::Allow,
+        // Redactions are routed to their channel before this is called, so
+        // this arm is unreachable; if that ever changes, fail closed.
+        hir::Verdict::Redact { .. } => Verdict::Deny,
     }
 }
 
