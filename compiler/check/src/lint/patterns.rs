@@ -78,9 +78,13 @@ fn regex_lints(
     }
     if let Some(offset) = unescaped_host_dot(pattern) {
         let is_host_char = |c: char| c.is_ascii_alphanumeric() || c == '-';
+        // The neighbour that stops the run may be any character, so step
+        // past it by its UTF-8 width rather than by one byte.
         let left = pattern[..offset]
-            .rfind(|c: char| !is_host_char(c))
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !is_host_char(c))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         let right = pattern[offset + 1..]
             .find(|c: char| !is_host_char(c))
             .map_or(pattern.len(), |i| offset + 1 + i);
