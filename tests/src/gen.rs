@@ -367,3 +367,52 @@ fn random_guard(rng: &mut Rng, atoms: &[&str]) -> String {
     }
     g
 }
+
+/// Random assertions over a policy from [`random_policy`] with `tools`
+/// tools: `never`/`possible` patterns of one to three steps joined by `~>`
+/// or `->`, steps with guards over parameters, state, the attribute and
+/// the context, and `unless approved` gates. Appending them keeps the
+/// policy free of errors.
+pub fn random_assertions(rng: &mut Rng, tools: usize, count: usize) -> String {
+    let atoms = [
+        "p matches glob \"/w/**\"",
+        "k > 2",
+        "n == 3",
+        "n >= 1",
+        "flag",
+        "mode == a",
+        "e == b",
+        "context has l0",
+        "has(s) && len(s) > 3",
+        "has(u) && host(u) == \"ok.example\"",
+    ];
+    let mut s = String::new();
+    for i in 0..count {
+        let kind = if rng.chance(70) { "never" } else { "possible" };
+        let steps = 1 + rng.below(3);
+        let mut pattern = String::new();
+        for k in 0..steps {
+            if k > 0 {
+                pattern.push_str(if rng.chance(70) { " ~> " } else { " -> " });
+            }
+            if rng.chance(15) {
+                pattern.push_str("output out");
+            } else {
+                let _ = write!(pattern, "t{}.run", rng.below(tools));
+                if rng.chance(40) {
+                    let _ = write!(pattern, " when {}", atoms[rng.below(atoms.len())]);
+                }
+            }
+            if rng.chance(20) {
+                let _ = write!(pattern, " unless approved g{}", rng.below(2));
+            }
+        }
+        let _ = writeln!(s, "assert a{i}: {kind} {pattern};");
+    }
+    s
+}
+
+/// How many tools a policy from [`random_policy`] declares.
+pub fn tool_count(policy: &str) -> usize {
+    policy.lines().filter(|l| l.starts_with("tool ")).count()
+}

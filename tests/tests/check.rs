@@ -74,9 +74,11 @@ fn every_code_has_a_fixture() {
         let source = std::fs::read_to_string(&path).unwrap();
         seen.extend(expected(&source).unwrap().into_iter().map(|(_, c)| c));
     }
+    // Verification codes (E05xx, W05xx) come from `guardc prove`, whose
+    // fixtures under tests/prove are checked by tests/prove.rs.
     let missing: Vec<&str> = Code::ALL
         .iter()
-        .filter(|c| !seen.contains(c))
+        .filter(|c| !seen.contains(c) && !c.as_str()[1..].starts_with("05"))
         .map(|c| c.as_str())
         .collect();
     assert!(missing.is_empty(), "codes without a fixture: {missing:?}");

@@ -46,11 +46,13 @@ pub fn to_regex(glob: &str) -> Result<String, GlobError> {
             // `**` stands for zero or more whole segments; how it is
             // written depends on what surrounds it.
             match (i == 0, i == last) {
-                (true, true) => out.push_str(".*"),
+                // `(?s)`: a segment may hold any character but `/`, line
+                // breaks included (as `*` and `[^/]` already do).
+                (true, true) => out.push_str("(?s:.*)"),
                 // `**/rest`: any directories, or none.
                 (true, false) => out.push_str("(?:[^/]*/)*"),
                 // `a/**`: at least one more segment.
-                (false, true) => out.push_str("/.+"),
+                (false, true) => out.push_str("/(?s:.+)"),
                 // `a/**/b`: the separator, then any directories.
                 (false, false) => out.push_str("/(?:[^/]*/)*"),
             }
@@ -168,6 +170,18 @@ mod tests {
         assert!(matches("src/**/mod.rs", "src/mod.rs"));
         assert!(matches("src/**/mod.rs", "src/a/b/mod.rs"));
         assert!(matches("**", "anything/at/all"));
+    }
+
+    /// Found by `guardc prove` on the coding-agent example: `**` was `.+`,
+    /// which stops at a line break while `*` does not, so a path with a
+    /// `\n` segment matched `/w/*/x/**` but not `/w/**`.
+    #[test]
+    fn every_wildcard_matches_line_breaks() {
+        assert!(matches("/w/**", "/w/\n/x"));
+        assert!(matches("/w/*/x/**", "/w/\n/x/a"));
+        assert!(matches("**", "a\nb"));
+        assert!(matches("/w/**/y", "/w/a\nb/y"));
+        assert!(matches("/w/?", "/w/\n"));
     }
 
     #[test]

@@ -49,6 +49,74 @@ pub enum Command {
     /// Exit status: 0 every line was an event, 1 some lines were not
     /// (each got an error record), 2 input errors.
     Eval(EvalArgs),
+    /// Prove the policy's assertions over every possible agent behaviour.
+    ///
+    /// Each assertion is proved, violated (with the shortest trace,
+    /// replayed on the runtime) or unknown. Exit status: 0 every assertion
+    /// holds, 1 some assertion is violated or the policy has errors, 3 some
+    /// assertion is unknown, 4 an internal disagreement (a bug in Guard),
+    /// 2 usage or input errors.
+    Prove(ProveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProveArgs {
+    /// The policy whose assertions to prove.
+    pub file: PathBuf,
+    /// An extra assertion in the language's syntax, e.g.
+    /// 'never mail.read ~> http.post' (repeatable).
+    #[arg(long = "query", short = 'q', value_name = "PATTERN")]
+    pub queries: Vec<String>,
+    /// How to write the answers: `human` to stderr, the others to stdout.
+    #[arg(long, value_enum, default_value_t = ProveFormat::Human)]
+    pub format: ProveFormat,
+    /// Write the json or sarif report to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The engine: `auto` searches states explicitly while there are few
+    /// and uses Z3's Spacer (with BMC for traces) beyond.
+    #[arg(long, value_enum, default_value_t = EngineChoice::Auto)]
+    pub engine: EngineChoice,
+    /// The most states one explicit search may visit before answering
+    /// unknown.
+    #[arg(long, default_value_t = 2_000_000)]
+    pub max_states: usize,
+    /// Z3's resource limit per query: reproducible on every machine,
+    /// unlike --timeout.
+    #[arg(long, default_value_t = 50_000_000)]
+    pub rlimit: u32,
+    /// A wall-clock limit per Z3 query, in milliseconds (0: none).
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub timeout: u32,
+    /// The deepest bounded (BMC) unrolling, in events.
+    #[arg(long, default_value_t = 40)]
+    pub bmc_depth: usize,
+    /// Print the inductive invariant of each proof (symbolic engines).
+    #[arg(long)]
+    pub invariant: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineChoice {
+    Auto,
+    /// Explicit-state breadth-first search: shortest traces, exhaustive.
+    Bfs,
+    /// Z3 Spacer (constrained Horn clauses): unbounded proofs with an
+    /// inductive invariant.
+    Spacer,
+    /// Bounded model checking with Z3: traces up to --bmc-depth events.
+    Bmc,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProveFormat {
+    /// A line per assertion, traces drawn on the source.
+    Human,
+    /// A versioned JSON document; traces in the ITF shape.
+    Json,
+    /// SARIF 2.1.0: a violation is a result at the assertion with the
+    /// trace as a code flow.
+    Sarif,
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,7 @@ mod compile;
 mod eval;
 mod explain;
 mod fmt;
+mod prove;
 mod test;
 mod walk;
 
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
         Command::Disasm(args) => compile::run_disasm(args),
         Command::Test(args) => test::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Prove(args) => prove::run(args),
     };
     ExitCode::from(code)
 }

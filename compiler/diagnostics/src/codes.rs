@@ -1,8 +1,8 @@
 //! The one registry of diagnostic codes. A code is never reused or
 //! renumbered once released: tools, CI configurations and suppressions refer
 //! to it. Ranges: `E00xx` lexing and parsing, `E01xx` names, `E02xx` types,
-//! `E03xx` policy semantics, `E04xx` bytecode and runtime, `Wxxxx` warnings
-//! (lints).
+//! `E03xx` policy semantics, `E04xx` bytecode and runtime, `E05xx`
+//! verification, `Wxxxx` warnings (lints; `W05xx` from the verifier).
 //!
 //! Each code's long explanation is a Markdown file in `explain/`, embedded
 //! at compile time and shown by `guardc explain CODE`.
@@ -108,6 +108,12 @@ codes! {
     // validation, sessions, tickets, JSON events), listed in
     // runtime/README.md; they are reserved here and never reused.
     E0401 => "Policy exceeds a limit of the bytecode format",
+
+    // Verification (`guardc prove`).
+    E0501 => "Assertion is violated",
+    E0502 => "A `possible` pattern can never occur",
+    E0503 => "Verification engines disagree",
+    W0501 => "Assertion could not be decided",
 
     // Warnings (lints).
     W0001 => "State variable is never read",

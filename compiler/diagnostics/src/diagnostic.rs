@@ -49,6 +49,9 @@ pub struct Diagnostic {
     /// What to do about it ("help: ...").
     pub help: Option<String>,
     pub fixes: Vec<Fix>,
+    /// A path through the source, in order: the steps of a counterexample
+    /// trace (`guardc prove`). SARIF shows it as a code flow.
+    pub flow: Vec<Label>,
 }
 
 impl Diagnostic {
@@ -66,6 +69,7 @@ impl Diagnostic {
             notes: Vec::new(),
             help: None,
             fixes: Vec::new(),
+            flow: Vec::new(),
         }
     }
 
@@ -103,6 +107,15 @@ impl Diagnostic {
             title: title.into(),
             span,
             replacement: replacement.into(),
+        });
+        self
+    }
+
+    /// Appends one step to the diagnostic's flow.
+    pub fn with_flow_step(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
+        self.flow.push(Label {
+            span,
+            message: message.into(),
         });
         self
     }

@@ -15,7 +15,7 @@
 mod lower;
 
 pub use guard_check::hir::{BinOp, Builtin};
-pub use lower::lower;
+pub use lower::{lower, lower_asserts};
 
 use guard_diagnostics::Span;
 
@@ -195,4 +195,56 @@ pub enum ExprKind {
         func: Builtin,
         args: Vec<Expr>,
     },
+}
+
+/// The assertions of a policy, lowered for the verifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Asserts {
+    pub asserts: Vec<Assert>,
+    /// The policy's regex table followed by the regexes only assertions
+    /// use; `ExprKind::Match` in a step indexes this table.
+    pub regexes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssertKind {
+    Never,
+    Possible,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// `~>`: later, not necessarily next.
+    Eventually,
+    /// `->`: the very next executed event.
+    Next,
+}
+
+/// A tool call or an output, by index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Event {
+    Tool(u16),
+    Channel(u16),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assert {
+    pub name: String,
+    pub kind: AssertKind,
+    /// At least one step; `links[i]` joins `steps[i]` and `steps[i + 1]`.
+    pub steps: Vec<Step>,
+    pub links: Vec<Link>,
+    pub span: Span,
+    pub name_span: Span,
+}
+
+/// One step of a pattern: the events it covers, each with its `when`
+/// resolved for that event's parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub events: Vec<(Event, Option<Expr>)>,
+    /// `unless approved G`: events that executed through gate `G` do not
+    /// match.
+    pub unless_approved: Option<u16>,
+    pub span: Span,
 }

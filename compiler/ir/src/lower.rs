@@ -6,6 +6,10 @@
 //! non-constant elements becomes `x == a || x == b` (the bytecode has
 //! constant lists only), and `len` of a list literal becomes its length.
 
+mod asserts;
+
+pub use asserts::lower_asserts;
+
 use std::collections::HashMap;
 
 use guard_check::hir::{self, ExprKind as H, Value};

@@ -183,6 +183,24 @@ fn result(
     if !fixes.is_empty() {
         obj.insert("fixes".into(), Value::Array(fixes));
     }
+    if !d.flow.is_empty() {
+        let locations: Vec<Value> = d
+            .flow
+            .iter()
+            .map(|l| {
+                *uses_stdlib |= is_embedded(sources.name(l.span.file));
+                let mut loc = physical_location(sources, l.span);
+                if let Some(obj) = loc.as_object_mut() {
+                    obj.insert("message".into(), json!({ "text": l.message }));
+                }
+                json!({ "location": loc })
+            })
+            .collect();
+        obj.insert(
+            "codeFlows".into(),
+            json!([{ "threadFlows": [{ "locations": locations }] }]),
+        );
+    }
     Value::Object(obj)
 }
 

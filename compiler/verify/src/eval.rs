@@ -1,0 +1,326 @@
+//! The decision semantics of language.md §6, evaluated over the IR on
+//! concrete values: which rules match, the verdict, and the post-state of
+//! an executed event. This is the verifier's own reading of the policy;
+//! the compiled bytecode is never consulted here, so replaying a trace on
+//! the runtime (`replay`) is an independent check of both.
+//!
+//! Conventions shared with the runtime: an absent optional parameter makes
+//! the guard that reads it false; an arithmetic overflow anywhere in a
+//! guard or an effect denies the event; effects whose result leaves an
+//! `int[lo..hi]` range deny the event; effect guards read the pre-state
+//! while assignments read the state as updated by earlier assignments.
+
+use guard_ir::{BinOp, Builtin, Event, Expr, ExprKind, Policy, Rule, StateKind, Verdict};
+use regex_automata::meta::Regex;
+
+use crate::value::Value;
+
+/// The regex table, compiled once (whole-value matches).
+pub struct Regexes {
+    compiled: Vec<Option<Regex>>,
+}
+
+impl Regexes {
+    pub fn new(sources: &[String]) -> Regexes {
+        Regexes {
+            compiled: sources
+                .iter()
+                .map(|r| Regex::new(&format!("^(?:{r})$")).ok())
+                .collect(),
+        }
+    }
+
+    fn is_match(&self, i: u16, s: &str) -> bool {
+        self.compiled
+            .get(usize::from(i))
+            .and_then(Option::as_ref)
+            .is_some_and(|re| re.is_match(s))
+    }
+}
+
+/// Why evaluation stopped early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// An absent optional parameter was read.
+    Absent,
+    /// Arithmetic overflowed.
+    Overflow,
+}
+
+/// Everything an expression can read.
+#[derive(Clone, Copy)]
+pub struct Env<'a> {
+    pub policy: &'a Policy,
+    pub regexes: &'a Regexes,
+    pub attrs: &'a [Value],
+    pub state: &'a [i64],
+    pub ctx: u64,
+    /// The event's arguments by position (`None` = absent).
+    pub args: &'a [Option<Value>],
+    /// The text of an output event.
+    pub text: Option<&'a str>,
+}
+
+impl Env<'_> {
+    pub fn state_value(&self, i: usize) -> Value {
+        let v = self.state.get(i).copied().unwrap_or(0);
+        match self.policy.states.get(i).map(|s| &s.kind) {
+            Some(StateKind::Bool) => Value::Bool(v != 0),
+            Some(StateKind::Enum(_)) => Value::Enum(u16::try_from(v).unwrap_or(u16::MAX)),
+            _ => Value::Int(v),
+        }
+    }
+
+    pub fn eval(&self, e: &Expr) -> Result<Value, Stop> {
+        Ok(match &e.kind {
+            ExprKind::Bool(b) => Value::Bool(*b),
+            ExprKind::Int(n) => Value::Int(*n),
+            ExprKind::Str(s) => Value::Str(s.clone()),
+            ExprKind::Enum { variant, .. } => Value::Enum(*variant),
+            ExprKind::List(items) => Value::List(
+                items
+                    .iter()
+                    .map(|i| self.eval(i))
+                    .collect::<Result<_, _>>()?,
+            ),
+            ExprKind::Param(i) => self
+                .args
+                .get(usize::from(*i))
+                .cloned()
+                .flatten()
+                .ok_or(Stop::Absent)?,
+            ExprKind::Has(i) => {
+                Value::Bool(matches!(self.args.get(usize::from(*i)), Some(Some(_))))
+            }
+            ExprKind::State(i) => self.state_value(usize::from(*i)),
+            ExprKind::Attr(i) => self
+                .attrs
+                .get(usize::from(*i))
+                .cloned()
+                .unwrap_or(Value::Bool(false)),
+            ExprKind::Text => Value::Str(self.text.ok_or(Stop::Absent)?.to_string()),
+            ExprKind::CtxHas(bit) => Value::Bool(self.ctx & (1u64 << bit) != 0),
+            ExprKind::Not(x) => Value::Bool(!truth(&self.eval(x)?)),
+            ExprKind::Neg(x) => {
+                Value::Int(int(&self.eval(x)?).checked_neg().ok_or(Stop::Overflow)?)
+            }
+            ExprKind::Binary {
+                op: BinOp::And,
+                lhs,
+                rhs,
+            } => Value::Bool(truth(&self.eval(lhs)?) && truth(&self.eval(rhs)?)),
+            ExprKind::Binary {
+                op: BinOp::Or,
+                lhs,
+                rhs,
+            } => Value::Bool(truth(&self.eval(lhs)?) || truth(&self.eval(rhs)?)),
+            ExprKind::Binary { op, lhs, rhs } => {
+                let (l, r) = (self.eval(lhs)?, self.eval(rhs)?);
+                match op {
+                    BinOp::Eq => Value::Bool(l == r),
+                    BinOp::Ne => Value::Bool(l != r),
+                    BinOp::Lt => Value::Bool(int(&l) < int(&r)),
+                    BinOp::Le => Value::Bool(int(&l) <= int(&r)),
+                    BinOp::Gt => Value::Bool(int(&l) > int(&r)),
+                    BinOp::Ge => Value::Bool(int(&l) >= int(&r)),
+                    BinOp::Add => Value::Int(int(&l).checked_add(int(&r)).ok_or(Stop::Overflow)?),
+                    BinOp::Sub => Value::Int(int(&l).checked_sub(int(&r)).ok_or(Stop::Overflow)?),
+                    BinOp::And | BinOp::Or => Value::Bool(false),
+                }
+            }
+            ExprKind::In { lhs, rhs } => {
+                let l = self.eval(lhs)?;
+                match self.eval(rhs)? {
+                    Value::List(items) => Value::Bool(items.contains(&l)),
+                    _ => Value::Bool(false),
+                }
+            }
+            ExprKind::Match { lhs, regex } => {
+                Value::Bool(self.regexes.is_match(*regex, text(&self.eval(lhs)?)))
+            }
+            ExprKind::Call { func, args } => {
+                let vals: Vec<Value> = args
+                    .iter()
+                    .map(|a| self.eval(a))
+                    .collect::<Result<_, _>>()?;
+                call(*func, &vals)
+            }
+        })
+    }
+
+    /// Whether a guard holds; an absent parameter makes it false.
+    pub fn holds(&self, guard: Option<&Expr>) -> Result<bool, Stop> {
+        match guard.map(|g| self.eval(g)) {
+            None => Ok(true),
+            Some(Ok(v)) => Ok(truth(&v)),
+            Some(Err(Stop::Absent)) => Ok(false),
+            Some(Err(Stop::Overflow)) => Err(Stop::Overflow),
+        }
+    }
+}
+
+fn call(func: Builtin, vals: &[Value]) -> Value {
+    match (func, vals) {
+        (Builtin::StartsWith, [a, b]) => Value::Bool(text(a).starts_with(text(b))),
+        (Builtin::EndsWith, [a, b]) => Value::Bool(text(a).ends_with(text(b))),
+        (Builtin::Contains, [a, b]) => Value::Bool(text(a).contains(text(b))),
+        (Builtin::Len, [Value::List(items)]) => Value::Int(items.len() as i64),
+        (Builtin::Len, [a]) => Value::Int(text(a).chars().count() as i64),
+        (Builtin::Lower, [a]) => Value::Str(text(a).chars().flat_map(char::to_lowercase).collect()),
+        (Builtin::Host, [a]) => {
+            Value::Str(guard_runtime::text::url_host(text(a)).unwrap_or_default())
+        }
+        (Builtin::Scheme, [a]) => {
+            Value::Str(guard_runtime::text::url_scheme(text(a)).unwrap_or_default())
+        }
+        _ => Value::Bool(false),
+    }
+}
+
+fn truth(v: &Value) -> bool {
+    matches!(v, Value::Bool(true))
+}
+
+fn int(v: &Value) -> i64 {
+    v.as_int().unwrap_or(0)
+}
+
+fn text(v: &Value) -> &str {
+    v.as_str().unwrap_or("")
+}
+
+/// Why an event is denied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Why {
+    /// A matching `deny` rule.
+    Rules,
+    /// No rule matched and the default is deny.
+    Default,
+    /// An effect would leave a range, or arithmetic overflowed.
+    OutOfRange,
+    /// An effect read an absent optional parameter.
+    BadArguments,
+}
+
+/// The verdict of one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    Allow,
+    Deny(Why),
+    /// To every gate whose bit is set.
+    Escalate(u64),
+}
+
+/// One decided event: the verdict, the rules of the deciding class, and
+/// the post-state should it execute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decided {
+    pub outcome: Outcome,
+    pub rules: Vec<u32>,
+    /// State and context after execution (`None` when denied).
+    pub next: Option<(Vec<i64>, u64)>,
+}
+
+/// Decides `event` in `env` (§6 steps 2–4).
+pub fn decide(env: &Env<'_>, event: Event) -> Decided {
+    let p = env.policy;
+    let (rules, effects, labels): (&[Rule], &[guard_ir::Effect], u64) = match event {
+        Event::Tool(t) => match p.tools.get(usize::from(t)) {
+            Some(t) => (&t.rules, &t.effects, t.result_labels),
+            None => return denied(Why::Default),
+        },
+        Event::Channel(c) => match p.channels.get(usize::from(c)) {
+            Some(c) => (&c.rules, &c.effects, 0),
+            None => return denied(Why::Default),
+        },
+    };
+    let (mut denies, mut escalates, mut allows) = (Vec::new(), Vec::new(), Vec::new());
+    let mut gates = 0u64;
+    for r in rules {
+        match env.holds(r.guard.as_ref()) {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(_) => return denied(Why::OutOfRange),
+        }
+        match r.verdict {
+            Verdict::Deny => denies.push(r.id),
+            Verdict::Escalate(g) => {
+                gates |= 1u64 << g;
+                escalates.push(r.id);
+            }
+            Verdict::Allow => allows.push(r.id),
+        }
+    }
+    let (outcome, matched) = if !denies.is_empty() {
+        (Outcome::Deny(Why::Rules), denies)
+    } else if gates != 0 {
+        (Outcome::Escalate(gates), escalates)
+    } else if !allows.is_empty() {
+        (Outcome::Allow, allows)
+    } else if p.default_allow {
+        (Outcome::Allow, Vec::new())
+    } else {
+        (Outcome::Deny(Why::Default), Vec::new())
+    };
+    if let Outcome::Deny(_) = outcome {
+        return Decided {
+            outcome,
+            rules: matched,
+            next: None,
+        };
+    }
+    match apply(env, effects) {
+        Ok(state) => Decided {
+            outcome,
+            rules: matched,
+            next: Some((state, env.ctx | labels)),
+        },
+        Err(why) => denied(why),
+    }
+}
+
+fn denied(why: Why) -> Decided {
+    Decided {
+        outcome: Outcome::Deny(why),
+        rules: Vec::new(),
+        next: None,
+    }
+}
+
+/// Runs the effect blocks (§6 step 4): the post-state, or why the event is
+/// denied instead.
+fn apply(env: &Env<'_>, effects: &[guard_ir::Effect]) -> Result<Vec<i64>, Why> {
+    let mut next = env.state.to_vec();
+    for eff in effects {
+        match env.holds(eff.guard.as_ref()) {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(_) => return Err(Why::OutOfRange),
+        }
+        for (s, value) in &eff.assigns {
+            let running = Env {
+                state: &next,
+                ..*env
+            };
+            let v = match running.eval(value) {
+                Ok(v) => v,
+                Err(Stop::Absent) => return Err(Why::BadArguments),
+                Err(Stop::Overflow) => return Err(Why::OutOfRange),
+            };
+            let slot = usize::from(*s);
+            let n = match (v, env.policy.states.get(slot).map(|d| &d.kind)) {
+                (Value::Int(n), Some(StateKind::Int { lo, hi })) if n < *lo || n > *hi => {
+                    return Err(Why::OutOfRange)
+                }
+                (Value::Int(n), _) => n,
+                (Value::Bool(b), _) => i64::from(b),
+                (Value::Enum(v), _) => i64::from(v),
+                _ => return Err(Why::OutOfRange),
+            };
+            if let Some(cell) = next.get_mut(slot) {
+                *cell = n;
+            }
+        }
+    }
+    Ok(next)
+}

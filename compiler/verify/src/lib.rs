@@ -1,0 +1,288 @@
+//! The verifier: `guardc prove`. Every `never`/`possible` assertion of a
+//! policy is decided over *all* behaviours of a hostile agent — any tool,
+//! any arguments, any attribute values, any answer to an escalation, in
+//! any order, for any length (language.md §8).
+//!
+//! Pipeline: the IR (the same structure codegen reads) ─`model`─▶ a finite
+//! model whose events are one witness per argument class (`classes`) ─▶
+//! an engine (`bfs`) that searches the product of the model and the
+//! assertion's monitor (`monitor`) ─▶ an answer. Every trace an engine
+//! finds is replayed on the compiled bytecode by the real runtime
+//! (`replay`) before it is reported; a proof is only called a proof when
+//! the model is exact, otherwise the answer is "unknown" with the reason.
+//!
+//! Invariants: no answer is `Holds` or `Violated` without either a trace
+//! the runtime reproduced or an exhaustive search of an exact model; a
+//! disagreement between an engine and the runtime is reported as such.
+
+pub mod bfs;
+pub mod bmc;
+pub mod classes;
+pub mod eval;
+pub mod model;
+pub mod monitor;
+pub mod replay;
+pub mod report;
+pub mod spacer;
+pub mod symbolic;
+pub mod trace;
+pub mod value;
+
+use guard_check::hir;
+use guard_diagnostics::{Diagnostic, SourceMap, Span};
+use guard_ir::{AssertKind, Asserts};
+
+use crate::bfs::Search;
+use crate::model::{Limits, Model};
+use crate::trace::Trace;
+
+/// Which engine answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// Breadth-first search while the estimated state space is at most
+    /// `Options::bfs_states`, Spacer (with BMC for traces) beyond.
+    Auto,
+    Bfs,
+    Spacer,
+    Bmc,
+}
+
+/// Options of `guardc prove`.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub engine: Engine,
+    /// The most model states one search may visit.
+    pub max_states: usize,
+    /// `Auto` picks BFS up to this estimated state space.
+    pub bfs_states: u128,
+    /// Z3's limits per query.
+    pub budget: symbolic::Budget,
+    /// The deepest BMC unrolling.
+    pub bmc_depth: usize,
+    pub limits: Limits,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            engine: Engine::Auto,
+            max_states: 2_000_000,
+            bfs_states: 200_000,
+            budget: symbolic::Budget {
+                rlimit: 50_000_000,
+                timeout_ms: 0,
+            },
+            bmc_depth: 40,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// The answer for one assertion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// `never`: no execution contains the pattern; `possible`: a witness
+    /// trace (replayed on the runtime) contains it.
+    Holds,
+    /// `never`: a counterexample trace (replayed); `possible`: no
+    /// execution contains the pattern.
+    Violated,
+    /// No answer within the limits, or the model is not exact.
+    Unknown(String),
+    /// An engine and the runtime disagree: a bug in Guard, never hidden.
+    Disagreement(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub name: String,
+    pub kind: AssertKind,
+    pub span: Span,
+    pub name_span: Span,
+    pub status: Status,
+    /// The counterexample of a violated `never`, the witness of a `possible`.
+    pub trace: Option<Trace>,
+    pub engine: &'static str,
+    /// The inductive invariant of a Spacer proof (SMT-LIB).
+    pub invariant: Option<String>,
+    /// States visited and the depth (events) the search covered.
+    pub states: usize,
+    pub depth: usize,
+}
+
+/// Everything one `prove` run found.
+pub struct Report {
+    pub policy: guard_ir::Policy,
+    pub asserts: Asserts,
+    pub answers: Vec<Answer>,
+    /// Why the model is not exact, if it is not.
+    pub inexact: Option<String>,
+}
+
+/// Proves every assertion of `program`.
+pub fn prove(
+    program: &hir::Program,
+    sources: &SourceMap,
+    options: Options,
+) -> Result<Report, Vec<Diagnostic>> {
+    let policy = guard_ir::lower(program)?;
+    let asserts = guard_ir::lower_asserts(program, &policy);
+    let bytes = guard_codegen::build(program, sources, guard_codegen::Options { strip: false })?;
+    let image = guard_runtime::Policy::load(&bytes).map_err(|e| {
+        vec![Diagnostic::new(
+            guard_diagnostics::Code::E0401,
+            program_span(program),
+            format!("internal error: the runtime refuses the compiled image: {e}"),
+        )]
+    })?;
+    let mut inexact = None;
+    let mut answers = Vec::new();
+    for (i, a) in asserts.asserts.iter().enumerate() {
+        let model = Model::new(&policy, &asserts, i, options.limits);
+        if let (None, Err(why)) = (&inexact, &model.exact) {
+            inexact = Some(why.clone());
+        }
+        answers.push(answer(&model, &image, a, options));
+    }
+    Ok(Report {
+        policy,
+        asserts,
+        answers,
+        inexact,
+    })
+}
+
+fn program_span(p: &hir::Program) -> Span {
+    p.asserts.first().map(|a| a.span).unwrap_or_default()
+}
+
+fn answer(
+    model: &Model<'_>,
+    image: &guard_runtime::Policy,
+    a: &guard_ir::Assert,
+    options: Options,
+) -> Answer {
+    let mut ans = Answer {
+        name: a.name.clone(),
+        kind: a.kind,
+        span: a.span,
+        name_span: a.name_span,
+        status: Status::Unknown(String::new()),
+        trace: None,
+        engine: "bfs",
+        invariant: None,
+        states: 0,
+        depth: 0,
+    };
+    if a.steps.len() > monitor::MAX_STEPS {
+        ans.status = Status::Unknown(format!(
+            "the pattern has more than {} steps",
+            monitor::MAX_STEPS
+        ));
+        return ans;
+    }
+    let engine = match options.engine {
+        Engine::Auto if model.estimate(a) <= options.bfs_states => Engine::Bfs,
+        Engine::Auto => Engine::Spacer,
+        e => e,
+    };
+    match engine {
+        Engine::Spacer => spacer_answer(model, image, a, options, &mut ans),
+        Engine::Bmc => {
+            ans.engine = "bmc";
+            match bmc::find(model, a, options.bmc_depth, options.budget) {
+                Ok(bmc::Bmc::Found(trace)) => found(model, image, a, trace, &mut ans),
+                Ok(bmc::Bmc::NoneUpTo(d)) => {
+                    ans.depth = d;
+                    ans.status = Status::Unknown(format!(
+                        "no trace of {d} events or fewer (bounded search only)"
+                    ));
+                }
+                Ok(bmc::Bmc::Unknown(why)) => ans.status = Status::Unknown(why),
+                Err(why) => {
+                    ans.status =
+                        Status::Unknown(format!("the encoder cannot express this policy: {why}"))
+                }
+            }
+        }
+        _ => match bfs::search(model, a, options.max_states) {
+            Search::Found(trace) => found(model, image, a, trace, &mut ans),
+            Search::Exhausted { states, depth } => {
+                ans.states = states;
+                ans.depth = depth;
+                exhausted(model, a, &mut ans);
+            }
+            Search::Limit { states, depth } => {
+                ans.states = states;
+                ans.depth = depth;
+                ans.status = Status::Unknown(format!(
+                    "the search stopped after {states} states; no trace of {depth} events or fewer"
+                ));
+            }
+        },
+    }
+    ans
+}
+
+/// A trace an engine found: certified by replay, then reported.
+fn found(
+    model: &Model<'_>,
+    image: &guard_runtime::Policy,
+    a: &guard_ir::Assert,
+    trace: Trace,
+    ans: &mut Answer,
+) {
+    ans.depth = trace.steps.len();
+    ans.status = match replay::replay(image, model.policy, &model.regexes, a, &trace) {
+        Ok(()) => match a.kind {
+            AssertKind::Never => Status::Violated,
+            AssertKind::Possible => Status::Holds,
+        },
+        Err(e) => Status::Disagreement(format!(
+            "the runtime does not reproduce the trace the {} engine found: {e}",
+            ans.engine
+        )),
+    };
+    ans.trace = Some(trace);
+}
+
+/// The pattern is unreachable in the model: a proof if the model is exact.
+fn exhausted(model: &Model<'_>, a: &guard_ir::Assert, ans: &mut Answer) {
+    ans.status = match &model.exact {
+        Ok(()) => match a.kind {
+            AssertKind::Never => Status::Holds,
+            AssertKind::Possible => Status::Violated,
+        },
+        Err(why) => Status::Unknown(format!(
+            "no trace in the model, but the model is not exact: {why}"
+        )),
+    };
+}
+
+fn spacer_answer(
+    model: &Model<'_>,
+    image: &guard_runtime::Policy,
+    a: &guard_ir::Assert,
+    options: Options,
+    ans: &mut Answer,
+) {
+    ans.engine = "spacer";
+    match spacer::check(model, a, options.budget) {
+        Ok(spacer::Chc::Unreachable { invariant }) => {
+            ans.invariant = Some(invariant);
+            exhausted(model, a, ans);
+        }
+        Ok(spacer::Chc::Reachable) => match bmc::find(model, a, options.bmc_depth, options.budget) {
+            Ok(bmc::Bmc::Found(trace)) => found(model, image, a, trace, ans),
+            Ok(bmc::Bmc::NoneUpTo(d)) => ans.status = Status::Unknown(format!(
+                "Spacer finds the pattern reachable, but no trace of {d} events or fewer exists"
+            )),
+            Ok(bmc::Bmc::Unknown(why)) | Err(why) => ans.status = Status::Unknown(why),
+        },
+        Ok(spacer::Chc::Unknown(why)) => ans.status = Status::Unknown(why),
+        Err(why) if why.contains("re-check") => ans.status = Status::Disagreement(why),
+        Err(why) => {
+            ans.status = Status::Unknown(format!("the encoder cannot express this policy: {why}"))
+        }
+    }
+}
