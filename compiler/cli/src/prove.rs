@@ -14,13 +14,14 @@ use std::io::Write;
 use guard_check::RealFs;
 use guard_diagnostics::render::{self, RunInfo};
 use guard_diagnostics::SourceMap;
+use guard_verify::export::Format;
 use guard_verify::symbolic::Budget;
 use guard_verify::trace::{event_text, gates_text, state_text, value_text, Trace};
 use guard_verify::{eval::Outcome, Answer, Engine, Options, Report, Status};
 use serde_json::{json, Map, Value};
 
 use crate::check::{stderr_wants_color, EXIT_FINDINGS, EXIT_INPUT, EXIT_OK};
-use crate::cli::{EngineChoice, ProveArgs, ProveFormat};
+use crate::cli::{EmitFormat, EngineChoice, ProveArgs, ProveFormat};
 
 pub const EXIT_UNKNOWN: u8 = 3;
 pub const EXIT_INTERNAL: u8 = 4;
@@ -72,6 +73,9 @@ pub fn run(args: &ProveArgs) -> u8 {
         bmc_depth: args.bmc_depth,
         ..Options::default()
     };
+    if let Some(format) = args.emit {
+        return emit(args, &program, &checked.sources, format, options);
+    }
     let report = match guard_verify::prove(&program, &checked.sources, options) {
         Ok(r) => r,
         Err(diags) => {
@@ -115,6 +119,77 @@ pub fn run(args: &ProveArgs) -> u8 {
     }
     eprintln!("{}", guard_verify::report::summary(&report));
     exit_code(&report.answers)
+}
+
+/// `--emit`: one export per assertion, to stdout (SMT-LIB scripts joined
+/// by `(reset)`, so a solver reads them in one run), to `-o FILE` (one
+/// assertion), or as `DIR/ASSERTION.EXT` (`-o DIR`, or several).
+fn emit(
+    args: &ProveArgs,
+    program: &guard_check::hir::Program,
+    sources: &SourceMap,
+    format: EmitFormat,
+    options: Options,
+) -> u8 {
+    let format = match format {
+        EmitFormat::Smt2 => Format::Smt2,
+        EmitFormat::Horn => Format::Horn,
+        EmitFormat::Pml => Format::Pml,
+    };
+    let exports = match guard_verify::export::emit(program, format, options) {
+        Ok(e) => e,
+        Err(diags) => {
+            eprint!("{}", render::human(sources, &diags, stderr_wants_color()));
+            return EXIT_FINDINGS;
+        }
+    };
+    let mut texts = Vec::new();
+    for e in &exports {
+        if let Some(why) = &e.inexact {
+            eprintln!(
+                "warning: `{}`: the model is not exact ({why}); a verdict on the export is about the model only",
+                e.assertion
+            );
+        }
+        match &e.text {
+            Ok(t) => texts.push((&e.assertion, t.as_str())),
+            Err(why) => {
+                eprintln!(
+                    "error: cannot export `{}` as {format:?}: {why}",
+                    e.assertion
+                );
+                return EXIT_INPUT;
+            }
+        }
+    }
+    let written = match &args.output {
+        Some(out) if texts.len() > 1 || out.is_dir() => {
+            std::fs::create_dir_all(out).and_then(|()| {
+                texts.iter().try_for_each(|(name, t)| {
+                    std::fs::write(out.join(format!("{name}.{}", format.extension())), t)
+                })
+            })
+        }
+        Some(file) => std::fs::write(file, texts.first().map_or("", |(_, t)| t)),
+        None if texts.len() > 1 && format == Format::Pml => {
+            eprintln!(
+                "error: {} assertions make as many Promela models: write them with `-o DIR`",
+                texts.len()
+            );
+            return EXIT_INPUT;
+        }
+        None => {
+            let all: Vec<&str> = texts.iter().map(|(_, t)| *t).collect();
+            std::io::stdout()
+                .lock()
+                .write_all(all.join("(reset)\n").as_bytes())
+        }
+    };
+    if let Err(e) = written {
+        eprintln!("error: cannot write the export: {e}");
+        return EXIT_INPUT;
+    }
+    EXIT_OK
 }
 
 fn exit_code(answers: &[Answer]) -> u8 {

@@ -9,9 +9,9 @@ use std::collections::HashMap;
 
 use guard_ir::Assert;
 
-use crate::eval::{decide, Env, Outcome};
+use crate::eval::{decide, Env, Outcome, Specialized};
 use crate::model::Model;
-use crate::monitor::{advance, step_matches, Active};
+use crate::monitor::{advance, specialize, step_matches_spec, Active};
 use crate::trace::{Trace, TraceStep};
 
 /// What a search found.
@@ -58,6 +58,11 @@ pub fn search(model: &Model<'_>, a: &Assert, max_states: usize) -> Search {
             edges.push(None);
         }
     }
+    // Every event specialized once per attribute valuation: what does not
+    // depend on the state (regexes, string tests on the arguments) is
+    // computed here, not in every state.
+    type Spec = Vec<(Specialized, Vec<Option<Option<guard_ir::Expr>>>)>;
+    let mut specs: Vec<Option<Spec>> = vec![None; model.attr_sets.len()];
     let mut head = 0;
     let mut depth = 0;
     while head < nodes.len() {
@@ -67,7 +72,29 @@ pub fn search(model: &Model<'_>, a: &Assert, max_states: usize) -> Search {
         let d = edges[here].as_ref().map_or(0, |e| e.depth);
         depth = depth.max(d);
         let attrs = &model.attr_sets[node.attrs as usize];
+        let spec = specs[node.attrs as usize].get_or_insert_with(|| {
+            model
+                .instances
+                .iter()
+                .map(|inst| {
+                    let env = Env {
+                        policy: model.policy,
+                        regexes: &model.regexes,
+                        attrs,
+                        state: &[],
+                        ctx: 0,
+                        args: &inst.args,
+                        text: inst.text.as_deref(),
+                    };
+                    (
+                        Specialized::new(&env, inst.event),
+                        specialize(a, inst, &env),
+                    )
+                })
+                .collect()
+        });
         for (k, inst) in model.instances.iter().enumerate() {
+            let (event, steps) = &spec[k];
             let env = Env {
                 policy: model.policy,
                 regexes: &model.regexes,
@@ -77,7 +104,7 @@ pub fn search(model: &Model<'_>, a: &Assert, max_states: usize) -> Search {
                 args: &inst.args,
                 text: inst.text.as_deref(),
             };
-            let decided = decide(&env, inst.event);
+            let decided = event.decide(&env);
             let gates = match decided.outcome {
                 Outcome::Allow => 0,
                 Outcome::Escalate(g) => g,
@@ -86,7 +113,7 @@ pub fn search(model: &Model<'_>, a: &Assert, max_states: usize) -> Search {
             let Some((state, ctx)) = decided.next else {
                 continue;
             };
-            let (mon, done) = advance(a, node.mon, |i| step_matches(a, i, inst, &env, gates));
+            let (mon, done) = advance(a, node.mon, |i| step_matches_spec(a, steps, i, &env, gates));
             if done {
                 let mut trace = rebuild(model, &nodes, &edges, here);
                 trace.steps.push(TraceStep {

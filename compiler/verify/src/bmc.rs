@@ -69,7 +69,9 @@ fn unroll(
     let mut frames = vec![Frame::new(model, a, "@0")];
     solver.assert(initial(model, &frames[0]));
     let mut selectors: Vec<Int> = Vec::new();
-    let n = model.instances.len() as i64;
+    // Per depth, per event: its symbolic arguments (solver variables).
+    let mut step_args: Vec<Vec<Vec<Int>>> = Vec::new();
+    let n = model.sym_instances.len() as i64;
     for t in 0..max_depth {
         let f = frames[t].clone();
         let g = Frame::new(model, a, &format!("@{}", t + 1));
@@ -77,8 +79,10 @@ fn unroll(
         solver.assert(sel.ge(Int::from_i64(0)));
         solver.assert(sel.lt(Int::from_i64(n)));
         let mut done_any = Vec::new();
-        for (k, inst) in model.instances.iter().enumerate() {
-            let st = enc.step(&f, inst, a)?;
+        let mut args_here = Vec::with_capacity(model.sym_instances.len());
+        for (k, inst) in model.sym_instances.iter().enumerate() {
+            let st = enc.step_with(&f, inst, a, &format!("@{t}"))?;
+            args_here.push(st.args.clone());
             let chosen = sel.eq(Int::from_i64(k as i64));
             let mut same = vec![st.exec.clone()];
             same.extend(st.next.state.iter().zip(&g.state).map(|(x, y)| x.eq(y)));
@@ -97,17 +101,38 @@ fn unroll(
         let goal = Bool::new_const(format!("done@{t}"));
         solver.assert(goal.iff(Bool::or(&done_any)));
         selectors.push(sel);
+        step_args.push(args_here);
         frames.push(g);
         match solver.check_assumptions(&[goal]) {
             SatResult::Sat => {
                 let m = solver.get_model().ok_or("no model")?;
                 let mut picks = Vec::new();
-                for s in &selectors {
+                for (depth, s) in selectors.iter().enumerate() {
                     let v = m
                         .eval(s, true)
                         .and_then(|v| v.as_i64())
                         .ok_or("no event in the model")?;
-                    picks.push(usize::try_from(v).map_err(|_| "a negative event index")?);
+                    let k = usize::try_from(v).map_err(|_| "a negative event index")?;
+                    let mut inst = model
+                        .sym_instances
+                        .get(k)
+                        .ok_or("an event index out of range")?
+                        .clone();
+                    // The solver's values for the symbolic arguments, in
+                    // parameter order.
+                    let mut values = step_args[depth][k].iter();
+                    for (i, arg) in inst.args.iter_mut().enumerate() {
+                        if i < 64 && inst.symbolic & (1u64 << i) != 0 {
+                            let x = values.next().ok_or("a missing argument variable")?;
+                            let n = m
+                                .eval(x, true)
+                                .and_then(|v| v.as_i64())
+                                .ok_or("no argument value")?;
+                            *arg = Some(Value::Int(n));
+                        }
+                    }
+                    inst.symbolic = 0;
+                    picks.push(inst);
                 }
                 let attrs: Vec<Value> = model
                     .policy
@@ -144,12 +169,11 @@ fn unroll(
 
 /// Re-runs the chosen events with the concrete evaluator, to give the
 /// trace its verdicts, rules and states.
-fn concretise(model: &Model<'_>, attrs: Vec<Value>, picks: &[usize]) -> Trace {
+fn concretise(model: &Model<'_>, attrs: Vec<Value>, picks: &[crate::model::Instance]) -> Trace {
     let mut state = model.init();
     let mut ctx = 0u64;
     let mut steps = Vec::new();
-    for &k in picks {
-        let inst = &model.instances[k];
+    for inst in picks {
         let env = Env {
             policy: model.policy,
             regexes: &model.regexes,

@@ -224,16 +224,153 @@ pub struct Decided {
 /// Decides `event` in `env` (§6 steps 2–4).
 pub fn decide(env: &Env<'_>, event: Event) -> Decided {
     let p = env.policy;
-    let (rules, effects, labels): (&[Rule], &[guard_ir::Effect], u64) = match event {
+    match event {
         Event::Tool(t) => match p.tools.get(usize::from(t)) {
-            Some(t) => (&t.rules, &t.effects, t.result_labels),
-            None => return denied(Why::Default),
+            Some(t) => decide_with(env, &t.rules, &t.effects, t.result_labels),
+            None => denied(Why::Default),
         },
         Event::Channel(c) => match p.channels.get(usize::from(c)) {
-            Some(c) => (&c.rules, &c.effects, 0),
-            None => return denied(Why::Default),
+            Some(c) => decide_with(env, &c.rules, &c.effects, 0),
+            None => denied(Why::Default),
         },
+    }
+}
+
+/// One event's rules and effects with everything that does not depend on
+/// the state folded to constants (see [`fold`]); rules that can never
+/// hold are gone. Deciding it gives what [`decide`] gives, faster.
+#[derive(Debug, Clone)]
+pub struct Specialized {
+    pub rules: Vec<Rule>,
+    pub effects: Vec<guard_ir::Effect>,
+    pub labels: u64,
+}
+
+impl Specialized {
+    /// Specializes `event` to the arguments and attributes of `env`.
+    pub fn new(env: &Env<'_>, event: Event) -> Specialized {
+        let p = env.policy;
+        let (rules, effects, labels): (&[Rule], &[guard_ir::Effect], u64) = match event {
+            Event::Tool(t) => match p.tools.get(usize::from(t)) {
+                Some(t) => (&t.rules, &t.effects, t.result_labels),
+                None => (&[], &[], 0),
+            },
+            Event::Channel(c) => match p.channels.get(usize::from(c)) {
+                Some(c) => (&c.rules, &c.effects, 0),
+                None => (&[], &[], 0),
+            },
+        };
+        let guard = |g: &Option<Expr>| g.as_ref().map(|g| fold(env, g));
+        Specialized {
+            rules: rules
+                .iter()
+                .map(|r| Rule {
+                    guard: guard(&r.guard),
+                    ..r.clone()
+                })
+                // A guard folded to `false` raised nothing and holds never.
+                .filter(|r| {
+                    !matches!(
+                        r.guard.as_ref().map(|g| &g.kind),
+                        Some(ExprKind::Bool(false))
+                    )
+                })
+                .collect(),
+            effects: effects
+                .iter()
+                .map(|e| guard_ir::Effect {
+                    guard: guard(&e.guard),
+                    assigns: e.assigns.iter().map(|(s, v)| (*s, fold(env, v))).collect(),
+                })
+                .collect(),
+            labels,
+        }
+    }
+
+    pub fn decide(&self, env: &Env<'_>) -> Decided {
+        decide_with(env, &self.rules, &self.effects, self.labels)
+    }
+}
+
+/// Whether `e` reads neither the state nor the context.
+fn stateless(e: &Expr) -> bool {
+    let here = !matches!(e.kind, ExprKind::State(_) | ExprKind::CtxHas(_));
+    here && children(e).into_iter().all(stateless)
+}
+
+fn children(e: &Expr) -> Vec<&Expr> {
+    match &e.kind {
+        ExprKind::List(items) => items.iter().collect(),
+        ExprKind::Not(x) | ExprKind::Neg(x) => vec![x],
+        ExprKind::Binary { lhs, rhs, .. } | ExprKind::In { lhs, rhs } => vec![lhs, rhs],
+        ExprKind::Match { lhs, .. } => vec![lhs],
+        ExprKind::Call { args, .. } => args.iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `e` with every subexpression that does not read the state or context
+/// replaced by its value in `env` (arguments and attributes). A
+/// subexpression whose evaluation stops (absent parameter, overflow) is
+/// kept as it is, so evaluating the result stops the same way.
+pub fn fold(env: &Env<'_>, e: &Expr) -> Expr {
+    if stateless(e) {
+        let kind = match env.eval(e) {
+            Ok(Value::Bool(b)) => Some(ExprKind::Bool(b)),
+            Ok(Value::Int(n)) => Some(ExprKind::Int(n)),
+            Ok(Value::Str(s)) => Some(ExprKind::Str(s)),
+            Ok(Value::Enum(v)) => match e.ty {
+                guard_ir::Type::Enum(t) => Some(ExprKind::Enum { e: t, variant: v }),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            return Expr {
+                kind,
+                ty: e.ty.clone(),
+            };
+        }
+        return e.clone();
+    }
+    let f = |x: &Expr| Box::new(fold(env, x));
+    let kind = match &e.kind {
+        ExprKind::List(items) => ExprKind::List(items.iter().map(|i| fold(env, i)).collect()),
+        ExprKind::Not(x) => ExprKind::Not(f(x)),
+        ExprKind::Neg(x) => ExprKind::Neg(f(x)),
+        ExprKind::Binary { op, lhs, rhs } => ExprKind::Binary {
+            op: *op,
+            lhs: f(lhs),
+            rhs: f(rhs),
+        },
+        ExprKind::In { lhs, rhs } => ExprKind::In {
+            lhs: f(lhs),
+            rhs: f(rhs),
+        },
+        ExprKind::Match { lhs, regex } => ExprKind::Match {
+            lhs: f(lhs),
+            regex: *regex,
+        },
+        ExprKind::Call { func, args } => ExprKind::Call {
+            func: *func,
+            args: args.iter().map(|a| fold(env, a)).collect(),
+        },
+        k => k.clone(),
     };
+    Expr {
+        kind,
+        ty: e.ty.clone(),
+    }
+}
+
+/// [`decide`] over given rules and effects.
+pub fn decide_with(
+    env: &Env<'_>,
+    rules: &[Rule],
+    effects: &[guard_ir::Effect],
+    labels: u64,
+) -> Decided {
+    let p = env.policy;
     let (mut denies, mut escalates, mut allows) = (Vec::new(), Vec::new(), Vec::new());
     let mut gates = 0u64;
     for r in rules {
@@ -323,4 +460,175 @@ fn apply(env: &Env<'_>, effects: &[guard_ir::Effect]) -> Result<Vec<i64>, Why> {
         }
     }
     Ok(next)
+}
+
+/// A decision together with its reasons, for analyses that ask about
+/// rules rather than events (`guardc check --deep`, `guardc graph`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explained {
+    /// Exactly what [`decide`] returns for the same event.
+    pub decided: Decided,
+    /// The ids of the rules whose guard holds, in the event's rule order.
+    /// A guard that overflows does not hold (the event is then denied).
+    pub held: Vec<u32>,
+    /// The verdict of the rules alone, before the effects ran.
+    pub verdict: Outcome,
+    /// Set when the rules let the event through but an effect denied it.
+    pub effect_failure: Option<EffectFailure>,
+}
+
+/// Where the effects of an event that the rules let through failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EffectFailure {
+    /// The effect block, an index into the event's `effects`.
+    pub block: usize,
+    /// The assignment in that block; `None` when the block's guard overflowed.
+    pub assign: Option<usize>,
+    /// The integer the assignment would have stored outside its range;
+    /// `None` when evaluating it overflowed or read an absent parameter.
+    pub value: Option<i64>,
+    pub why: Why,
+}
+
+/// [`decide`], explained. The verdict logic is [`decide`]'s, repeated
+/// rather than shared so that `decide` stays untouched; the deep-lint tests
+/// compare the two on every state they explore.
+pub fn explain(env: &Env<'_>, event: Event) -> Explained {
+    let p = env.policy;
+    let parts: Option<(&[Rule], &[guard_ir::Effect], u64)> = match event {
+        Event::Tool(t) => p
+            .tools
+            .get(usize::from(t))
+            .map(|t| (&t.rules[..], &t.effects[..], t.result_labels)),
+        Event::Channel(c) => p
+            .channels
+            .get(usize::from(c))
+            .map(|c| (&c.rules[..], &c.effects[..], 0)),
+    };
+    match parts {
+        Some((rules, effects, labels)) => explain_with(env, rules, effects, labels),
+        None => explained(denied(Why::Default), Vec::new(), None),
+    }
+}
+
+/// [`explain`] over given rules and effects (an event's, or their
+/// [`Specialized`] form, which explains the same).
+pub fn explain_with(
+    env: &Env<'_>,
+    rules: &[Rule],
+    effects: &[guard_ir::Effect],
+    labels: u64,
+) -> Explained {
+    let p = env.policy;
+    let (mut denies, mut escalates, mut allows, mut held) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut gates, mut overflow) = (0u64, false);
+    for r in rules {
+        match env.holds(r.guard.as_ref()) {
+            Ok(true) => held.push(r.id),
+            Ok(false) => continue,
+            Err(_) => {
+                overflow = true;
+                continue;
+            }
+        }
+        match r.verdict {
+            Verdict::Deny => denies.push(r.id),
+            Verdict::Escalate(g) => {
+                gates |= 1u64 << g;
+                escalates.push(r.id);
+            }
+            Verdict::Allow => allows.push(r.id),
+        }
+    }
+    if overflow {
+        return explained(denied(Why::OutOfRange), held, None);
+    }
+    let (outcome, matched) = if !denies.is_empty() {
+        (Outcome::Deny(Why::Rules), denies)
+    } else if gates != 0 {
+        (Outcome::Escalate(gates), escalates)
+    } else if !allows.is_empty() {
+        (Outcome::Allow, allows)
+    } else if p.default_allow {
+        (Outcome::Allow, Vec::new())
+    } else {
+        (Outcome::Deny(Why::Default), Vec::new())
+    };
+    if let Outcome::Deny(_) = outcome {
+        let decided = Decided {
+            outcome,
+            rules: matched,
+            next: None,
+        };
+        return explained(decided, held, None);
+    }
+    match apply(env, effects) {
+        Ok(state) => Explained {
+            decided: Decided {
+                outcome,
+                rules: matched,
+                next: Some((state, env.ctx | labels)),
+            },
+            held,
+            verdict: outcome,
+            effect_failure: None,
+        },
+        Err(why) => Explained {
+            decided: denied(why),
+            held,
+            verdict: outcome,
+            effect_failure: Some(effect_failure(env, effects, why)),
+        },
+    }
+}
+
+fn explained(decided: Decided, held: Vec<u32>, failure: Option<EffectFailure>) -> Explained {
+    Explained {
+        verdict: decided.outcome,
+        decided,
+        held,
+        effect_failure: failure,
+    }
+}
+
+/// Pins down where [`apply`] failed by running it again on ever longer
+/// prefixes of the effects, so the effect semantics stay in one place.
+/// Only called after `apply(env, effects)` failed with `why`.
+fn effect_failure(env: &Env<'_>, effects: &[guard_ir::Effect], why: Why) -> EffectFailure {
+    let block = (0..effects.len())
+        .find(|&k| apply(env, &effects[..=k]).is_err())
+        .unwrap_or(0);
+    let mut failure = EffectFailure {
+        block,
+        assign: None,
+        value: None,
+        why,
+    };
+    let (Some(eff), Ok(before)) = (effects.get(block), apply(env, &effects[..block])) else {
+        return failure;
+    };
+    // The block's guard reads the event's pre-state; its assignments read
+    // the state as the earlier blocks and assignments left it.
+    let at_block = Env {
+        state: &before,
+        ..*env
+    };
+    let partial = |j: usize| guard_ir::Effect {
+        guard: None,
+        assigns: eff.assigns[..j].to_vec(),
+    };
+    let Some(j) = (0..eff.assigns.len()).find(|&j| apply(&at_block, &[partial(j + 1)]).is_err())
+    else {
+        return failure;
+    };
+    failure.assign = Some(j);
+    if let (Ok(running), Some((_, value))) = (apply(&at_block, &[partial(j)]), eff.assigns.get(j)) {
+        let env_j = Env {
+            state: &running,
+            ..*env
+        };
+        failure.value = env_j.eval(value).ok().and_then(|v| v.as_int());
+    }
+    failure
 }

@@ -18,9 +18,13 @@
 pub mod bfs;
 pub mod bmc;
 pub mod classes;
+pub mod deep;
 pub mod eval;
+pub mod export;
+pub mod graph;
 pub mod model;
 pub mod monitor;
+pub mod relax;
 pub mod replay;
 pub mod report;
 pub mod spacer;
@@ -40,7 +44,8 @@ use crate::trace::Trace;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
     /// Breadth-first search while the estimated state space is at most
-    /// `Options::bfs_states`, Spacer (with BMC for traces) beyond.
+    /// `Options::bfs_states` and the enumerated model is exact, Spacer
+    /// (with BMC for traces) otherwise.
     Auto,
     Bfs,
     Spacer,
@@ -67,7 +72,7 @@ impl Default for Options {
         Options {
             engine: Engine::Auto,
             max_states: 2_000_000,
-            bfs_states: 200_000,
+            bfs_states: 50_000,
             budget: symbolic::Budget {
                 rlimit: 50_000_000,
                 timeout_ms: 0,
@@ -135,14 +140,29 @@ pub fn prove(
             format!("internal error: the runtime refuses the compiled image: {e}"),
         )]
     })?;
+    // Parameters related to string attributes are relaxed (`relax`): the
+    // engines search the relaxed policy, traces are made concrete and
+    // replayed on the original.
+    let relaxed = relax::relax(&policy, &asserts);
+    let (mp, ma) = match &relaxed {
+        Some(r) => (&r.policy, &r.asserts),
+        None => (&policy, &asserts),
+    };
     let mut inexact = None;
     let mut answers = Vec::new();
-    for (i, a) in asserts.asserts.iter().enumerate() {
-        let model = Model::new(&policy, &asserts, i, options.limits);
+    for (i, original) in asserts.asserts.iter().enumerate() {
+        let model = Model::new(mp, ma, i, options.limits);
         if let (None, Err(why)) = (&inexact, &model.exact) {
             inexact = Some(why.clone());
         }
-        answers.push(answer(&model, &image, a, options));
+        let cert = Certifier {
+            image: &image,
+            policy: &policy,
+            original,
+            regexes: &asserts.regexes,
+            relaxed: relaxed.as_ref(),
+        };
+        answers.push(answer(&model, &cert, &ma.asserts[i], options));
     }
     Ok(Report {
         policy,
@@ -152,13 +172,23 @@ pub fn prove(
     })
 }
 
+/// What certifying a trace needs: the runtime image, and the original
+/// policy and assertion when the engines searched a relaxed one.
+struct Certifier<'a> {
+    image: &'a guard_runtime::Policy,
+    policy: &'a guard_ir::Policy,
+    original: &'a guard_ir::Assert,
+    regexes: &'a [String],
+    relaxed: Option<&'a relax::Relaxed>,
+}
+
 fn program_span(p: &hir::Program) -> Span {
     p.asserts.first().map(|a| a.span).unwrap_or_default()
 }
 
 fn answer(
     model: &Model<'_>,
-    image: &guard_runtime::Policy,
+    image: &Certifier<'_>,
     a: &guard_ir::Assert,
     options: Options,
 ) -> Answer {
@@ -182,7 +212,14 @@ fn answer(
         return ans;
     }
     let engine = match options.engine {
-        Engine::Auto if model.estimate(a) <= options.bfs_states => Engine::Bfs,
+        // BFS is authoritative only on an exact model; the symbolic engines
+        // need no classes for integers, so they may be exact where it is not.
+        Engine::Auto
+            if model.estimate(a) <= options.bfs_states
+                && (model.exact.is_ok() || model.exact_symbolic.is_err()) =>
+        {
+            Engine::Bfs
+        }
         Engine::Auto => Engine::Spacer,
         e => e,
     };
@@ -191,7 +228,7 @@ fn answer(
         Engine::Bmc => {
             ans.engine = "bmc";
             match bmc::find(model, a, options.bmc_depth, options.budget) {
-                Ok(bmc::Bmc::Found(trace)) => found(model, image, a, trace, &mut ans),
+                Ok(bmc::Bmc::Found(trace)) => found(model, image, trace, &mut ans),
                 Ok(bmc::Bmc::NoneUpTo(d)) => {
                     ans.depth = d;
                     ans.status = Status::Unknown(format!(
@@ -206,7 +243,7 @@ fn answer(
             }
         }
         _ => match bfs::search(model, a, options.max_states) {
-            Search::Found(trace) => found(model, image, a, trace, &mut ans),
+            Search::Found(trace) => found(model, image, trace, &mut ans),
             Search::Exhausted { states, depth } => {
                 ans.states = states;
                 ans.depth = depth;
@@ -224,16 +261,26 @@ fn answer(
     ans
 }
 
-/// A trace an engine found: certified by replay, then reported.
-fn found(
-    model: &Model<'_>,
-    image: &guard_runtime::Policy,
-    a: &guard_ir::Assert,
-    trace: Trace,
-    ans: &mut Answer,
-) {
+/// A trace an engine found: made concrete if the model was relaxed,
+/// certified by replay on the runtime, then reported.
+fn found(model: &Model<'_>, cert: &Certifier<'_>, trace: Trace, ans: &mut Answer) {
     ans.depth = trace.steps.len();
-    ans.status = match replay::replay(image, model.policy, &model.regexes, a, &trace) {
+    let trace = match cert.relaxed {
+        None => trace,
+        Some(r) => match relax::concretize(r, cert.policy, &model.regexes, cert.regexes, &trace) {
+            Some(t) => t,
+            None => {
+                ans.status = Status::Unknown(
+                    "a trace exists once parameters related to attributes are relaxed, \
+                     but no concrete values realise it"
+                        .into(),
+                );
+                return;
+            }
+        },
+    };
+    let a = cert.original;
+    ans.status = match replay::replay(cert.image, cert.policy, &model.regexes, a, &trace) {
         Ok(()) => match a.kind {
             AssertKind::Never => Status::Violated,
             AssertKind::Possible => Status::Holds,
@@ -246,9 +293,15 @@ fn found(
     ans.trace = Some(trace);
 }
 
-/// The pattern is unreachable in the model: a proof if the model is exact.
+/// The pattern is unreachable in the model: a proof if the model (as the
+/// engine that searched it reads it) is exact.
 fn exhausted(model: &Model<'_>, a: &guard_ir::Assert, ans: &mut Answer) {
-    ans.status = match &model.exact {
+    let exact = if ans.engine == "bfs" {
+        &model.exact
+    } else {
+        &model.exact_symbolic
+    };
+    ans.status = match exact {
         Ok(()) => match a.kind {
             AssertKind::Never => Status::Holds,
             AssertKind::Possible => Status::Violated,
@@ -261,7 +314,7 @@ fn exhausted(model: &Model<'_>, a: &guard_ir::Assert, ans: &mut Answer) {
 
 fn spacer_answer(
     model: &Model<'_>,
-    image: &guard_runtime::Policy,
+    image: &Certifier<'_>,
     a: &guard_ir::Assert,
     options: Options,
     ans: &mut Answer,
@@ -272,13 +325,17 @@ fn spacer_answer(
             ans.invariant = Some(invariant);
             exhausted(model, a, ans);
         }
-        Ok(spacer::Chc::Reachable) => match bmc::find(model, a, options.bmc_depth, options.budget) {
-            Ok(bmc::Bmc::Found(trace)) => found(model, image, a, trace, ans),
-            Ok(bmc::Bmc::NoneUpTo(d)) => ans.status = Status::Unknown(format!(
+        Ok(spacer::Chc::Reachable) => {
+            match bmc::find(model, a, options.bmc_depth, options.budget) {
+                Ok(bmc::Bmc::Found(trace)) => found(model, image, trace, ans),
+                Ok(bmc::Bmc::NoneUpTo(d)) => {
+                    ans.status = Status::Unknown(format!(
                 "Spacer finds the pattern reachable, but no trace of {d} events or fewer exists"
-            )),
-            Ok(bmc::Bmc::Unknown(why)) | Err(why) => ans.status = Status::Unknown(why),
-        },
+            ))
+                }
+                Ok(bmc::Bmc::Unknown(why)) | Err(why) => ans.status = Status::Unknown(why),
+            }
+        }
         Ok(spacer::Chc::Unknown(why)) => ans.status = Status::Unknown(why),
         Err(why) if why.contains("re-check") => ans.status = Status::Disagreement(why),
         Err(why) => {

@@ -42,6 +42,9 @@ pub struct Instance {
     /// By parameter position; `None` is an absent optional parameter.
     pub args: Vec<Option<Value>>,
     pub text: Option<String>,
+    /// Parameters (by bit) that are solver variables; their value in
+    /// `args` is a placeholder until a model fills it in.
+    pub symbolic: u64,
 }
 
 pub struct Model<'a> {
@@ -53,6 +56,15 @@ pub struct Model<'a> {
     /// `Err(why)` when the classes are not known to be exhaustive: a
     /// search that finds nothing then proves nothing.
     pub exact: Result<(), String>,
+    /// The events of the symbolic engines: integer parameters are solver
+    /// variables (marked in `Instance::symbolic`).
+    pub sym_instances: Vec<Instance>,
+    /// Valuations of the attributes that are not solver variables (those
+    /// hold a placeholder), one symbolic query each.
+    pub sym_attr_groups: Vec<Vec<Value>>,
+    /// `exact` for the symbolic engines, which need no classes for
+    /// integers.
+    pub exact_symbolic: Result<(), String>,
 }
 
 impl<'a> Model<'a> {
@@ -65,13 +77,29 @@ impl<'a> Model<'a> {
         focus: usize,
         limits: Limits,
     ) -> Model<'a> {
+        // Two readings of the same classes: `exact` for the enumerating
+        // engine (BFS), `exact_symbolic` for the Z3 engines, which keep
+        // integer parameters and attributes as solver variables and so
+        // need no classes — nor exactness — for them.
         let mut exact: Result<(), String> = Ok(());
-        let mut note = |r: Result<(), String>| {
-            if let (Ok(()), Err(e)) = (&exact, r) {
-                exact = Err(e);
+        let mut exact_symbolic: Result<(), String> = Ok(());
+        let note = |slot: &mut Result<(), String>, r: Result<(), String>| {
+            if let (Ok(()), Err(e)) = (&*slot, r) {
+                *slot = Err(e);
             }
         };
         let mut instances = Vec::new();
+        let mut sym_instances = Vec::new();
+        // Integer subjects, seen as finite, for the symbolic coupling test.
+        let as_symbolic = |t: &Type| if is_int(t) { Type::Bool } else { t.clone() };
+        let sym_attrs: Vec<guard_ir::Attr> = policy
+            .attrs
+            .iter()
+            .map(|a| guard_ir::Attr {
+                name: a.name.clone(),
+                ty: as_symbolic(&a.ty),
+            })
+            .collect();
         let events = policy
             .tools
             .iter()
@@ -79,10 +107,23 @@ impl<'a> Model<'a> {
             .map(|(i, _)| Event::Tool(i as u16))
             .chain((0..policy.channels.len()).map(|i| Event::Channel(i as u16)));
         for event in events {
+            let name = event_name(policy, event);
             let owned = exprs_of(policy, asserts.asserts.get(focus), event);
             let exprs: Vec<&Expr> = owned.iter().collect();
-            if let Some(why) = classes::coupling(&exprs, params_of(policy, event), &policy.attrs) {
-                note(Err(format!("{}: {why}", event_name(policy, event))));
+            let params = params_of(policy, event);
+            if let Some(why) = classes::coupling(&exprs, params, &policy.attrs) {
+                note(&mut exact, Err(format!("{name}: {why}")));
+            }
+            let sym_params: Vec<guard_ir::Param> = params
+                .iter()
+                .map(|p| guard_ir::Param {
+                    name: p.name.clone(),
+                    ty: as_symbolic(&p.ty),
+                    optional: p.optional,
+                })
+                .collect();
+            if let Some(why) = classes::coupling(&exprs, &sym_params, &sym_attrs) {
+                note(&mut exact_symbolic, Err(format!("{name}: {why}")));
             }
             let per_param: Vec<Witnesses> = match event {
                 Event::Tool(t) => policy.tools[usize::from(t)]
@@ -108,42 +149,71 @@ impl<'a> Model<'a> {
                     &asserts.regexes,
                 )],
             };
-            for w in &per_param {
-                note(
-                    w.exact
-                        .clone()
-                        .map_err(|e| format!("{}: {e}", event_name(policy, event))),
-                );
+            let ints: Vec<bool> = match event {
+                Event::Tool(t) => policy.tools[usize::from(t)]
+                    .params
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| is_int(&p.ty) && i < 64)
+                    .collect(),
+                Event::Channel(_) => vec![false],
+            };
+            for (w, int) in per_param.iter().zip(&ints) {
+                let r = w.exact.clone().map_err(|e| format!("{name}: {e}"));
+                note(&mut exact, r.clone());
+                if !int {
+                    note(&mut exact_symbolic, r);
+                }
             }
             if std::env::var_os("GUARD_DEBUG_MODEL").is_some() {
                 for w in &per_param {
-                    eprintln!(
-                        "{}: {} witnesses {:?}",
-                        event_name(policy, event),
-                        w.values.len(),
-                        w.exact
-                    );
+                    eprintln!("{name}: {} witnesses {:?}", w.values.len(), w.exact);
                 }
             }
             let lists: Vec<Vec<Option<Value>>> = per_param.into_iter().map(|w| w.values).collect();
-            let count = lists
+            // The symbolic engines' events: an integer parameter is one
+            // solver variable (and "absent" when optional).
+            let sym_lists: Vec<Vec<Option<Value>>> = lists
                 .iter()
-                .map(Vec::len)
-                .try_fold(1usize, usize::checked_mul);
-            if count.is_none_or(|n| n > limits.instances_per_event) {
-                note(Err(format!(
-                    "{}: too many argument classes (more than {})",
-                    event_name(policy, event),
-                    limits.instances_per_event
-                )));
-                // Keep a bounded sample so counterexamples can still be found.
-                let sample: Vec<Vec<Option<Value>>> = lists
+                .zip(&ints)
+                .map(|(l, &int)| {
+                    if int {
+                        let mut v = vec![Some(Value::Int(0))];
+                        if l.contains(&None) {
+                            v.push(None);
+                        }
+                        v
+                    } else {
+                        l.clone()
+                    }
+                })
+                .collect();
+            for (lists, out, slot, symbolic) in [
+                (&lists, &mut instances, &mut exact, false),
+                (&sym_lists, &mut sym_instances, &mut exact_symbolic, true),
+            ] {
+                let count = lists
                     .iter()
-                    .map(|l| l.iter().take(2).cloned().collect())
-                    .collect();
-                push_product(&mut instances, event, &sample);
-            } else {
-                push_product(&mut instances, event, &lists);
+                    .map(Vec::len)
+                    .try_fold(1usize, usize::checked_mul);
+                let mask = if symbolic { &ints[..] } else { &[][..] };
+                if count.is_none_or(|n| n > limits.instances_per_event) {
+                    note(
+                        slot,
+                        Err(format!(
+                            "{name}: too many argument classes (more than {})",
+                            limits.instances_per_event
+                        )),
+                    );
+                    // Keep a bounded sample so traces can still be found.
+                    let sample: Vec<Vec<Option<Value>>> = lists
+                        .iter()
+                        .map(|l| l.iter().take(2).cloned().collect())
+                        .collect();
+                    push_product(out, event, &sample, mask);
+                } else {
+                    push_product(out, event, lists, mask);
+                }
             }
         }
         let all_owned = policy_exprs(policy, asserts.asserts.get(focus));
@@ -158,12 +228,44 @@ impl<'a> Model<'a> {
                 &all,
                 &asserts.regexes,
             );
-            note(
-                w.exact
-                    .clone()
-                    .map_err(|e| format!("attribute `{}`: {e}", a.name)),
-            );
+            let r = w
+                .exact
+                .clone()
+                .map_err(|e| format!("attribute `{}`: {e}", a.name));
+            note(&mut exact, r.clone());
+            if !crate::symbolic::finite(&a.ty) {
+                note(&mut exact_symbolic, r);
+            }
             attr_lists.push(w.values.into_iter().flatten().collect::<Vec<Value>>());
+        }
+        // The symbolic engines enumerate only the attributes that are not
+        // solver variables.
+        let mut sym_attr_groups: Vec<Vec<Value>> = vec![Vec::new()];
+        for (a, list) in policy.attrs.iter().zip(&attr_lists) {
+            let choices: Vec<Value> = if crate::symbolic::finite(&a.ty) {
+                vec![Value::Bool(false)]
+            } else {
+                list.clone()
+            };
+            let mut next = Vec::new();
+            for prefix in &sym_attr_groups {
+                for v in &choices {
+                    let mut g = prefix.clone();
+                    g.push(v.clone());
+                    next.push(g);
+                }
+            }
+            if next.len() > limits.attr_sets {
+                note(
+                    &mut exact_symbolic,
+                    Err(format!(
+                        "too many attribute valuations (more than {})",
+                        limits.attr_sets
+                    )),
+                );
+                next.truncate(limits.attr_sets);
+            }
+            sym_attr_groups = next;
         }
         let mut attr_sets = vec![Vec::new()];
         for list in &attr_lists {
@@ -176,10 +278,13 @@ impl<'a> Model<'a> {
                 }
             }
             if next.len() > limits.attr_sets {
-                note(Err(format!(
-                    "too many attribute valuations (more than {})",
-                    limits.attr_sets
-                )));
+                note(
+                    &mut exact,
+                    Err(format!(
+                        "too many attribute valuations (more than {})",
+                        limits.attr_sets
+                    )),
+                );
                 next.truncate(limits.attr_sets);
             }
             attr_sets = next;
@@ -189,8 +294,11 @@ impl<'a> Model<'a> {
             asserts,
             regexes: Regexes::new(&asserts.regexes),
             instances,
+            sym_instances,
+            sym_attr_groups,
             attr_sets,
             exact,
+            exact_symbolic,
         }
     }
 
@@ -263,7 +371,18 @@ fn bits(values: usize) -> u32 {
     usize::BITS - values.saturating_sub(1).leading_zeros()
 }
 
-fn push_product(out: &mut Vec<Instance>, event: Event, lists: &[Vec<Option<Value>>]) {
+fn is_int(t: &Type) -> bool {
+    matches!(t, Type::Int | Type::IntRange(..))
+}
+
+/// Every combination of the lists; `ints[i]` marks parameter `i` symbolic
+/// where it is present.
+fn push_product(
+    out: &mut Vec<Instance>,
+    event: Event,
+    lists: &[Vec<Option<Value>>],
+    ints: &[bool],
+) {
     let mut rows: Vec<Vec<Option<Value>>> = vec![Vec::new()];
     for list in lists {
         let mut next = Vec::with_capacity(rows.len() * list.len().max(1));
@@ -290,7 +409,18 @@ fn push_product(out: &mut Vec<Instance>, event: Event, lists: &[Vec<Option<Value
         if matches!(event, Event::Channel(_)) && text.is_none() {
             continue;
         }
-        out.push(Instance { event, args, text });
+        let symbolic = args
+            .iter()
+            .zip(ints)
+            .enumerate()
+            .filter(|(_, (v, &int))| int && v.is_some())
+            .fold(0u64, |m, (i, _)| m | (1u64 << i));
+        out.push(Instance {
+            event,
+            args,
+            text,
+            symbolic,
+        });
     }
 }
 

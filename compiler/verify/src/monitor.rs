@@ -9,9 +9,9 @@
 //! state *before* the event (language.md §8), i.e. the event as the agent
 //! submitted it: an output step sees the text before redaction.
 
-use guard_ir::{Assert, Link};
+use guard_ir::{Assert, Expr, Link};
 
-use crate::eval::Env;
+use crate::eval::{fold, Env};
 use crate::model::Instance;
 
 /// The active positions 1.. of a monitor, as bits (at most 31 steps).
@@ -60,4 +60,39 @@ pub fn advance(a: &Assert, active: Active, matches: impl Fn(usize) -> bool) -> (
         }
     }
     (next, done)
+}
+
+/// Per step of `a`: `None` when `inst` is not one of the step's events,
+/// otherwise the step's guard folded to `inst`'s arguments and the
+/// attributes of `env` (see `eval::fold`).
+pub fn specialize(a: &Assert, inst: &Instance, env: &Env<'_>) -> Vec<Option<Option<Expr>>> {
+    a.steps
+        .iter()
+        .map(|step| {
+            step.events
+                .iter()
+                .find(|(e, _)| *e == inst.event)
+                .map(|(_, g)| g.as_ref().map(|g| fold(env, g)))
+        })
+        .collect()
+}
+
+/// [`step_matches`] over guards from [`specialize`].
+pub fn step_matches_spec(
+    a: &Assert,
+    spec: &[Option<Option<Expr>>],
+    i: usize,
+    env: &Env<'_>,
+    gates: u64,
+) -> bool {
+    let (Some(step), Some(Some(guard))) = (a.steps.get(i), spec.get(i)) else {
+        return false;
+    };
+    if step
+        .unless_approved
+        .is_some_and(|g| gates & (1u64 << g) != 0)
+    {
+        return false;
+    }
+    env.holds(guard.as_ref()) == Ok(true)
 }

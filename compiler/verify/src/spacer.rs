@@ -43,25 +43,7 @@ pub enum Chc {
 /// The distinct valuations of the non-finite attributes (each gets its
 /// own query; finite attributes are symbolic).
 pub fn concrete_groups(model: &Model<'_>) -> Vec<Vec<Value>> {
-    let p = model.policy;
-    let mut groups: Vec<Vec<Value>> = Vec::new();
-    for set in &model.attr_sets {
-        let g: Vec<Value> = set
-            .iter()
-            .zip(&p.attrs)
-            .map(|(v, a)| {
-                if crate::symbolic::finite(&a.ty) {
-                    Value::Bool(false)
-                } else {
-                    v.clone()
-                }
-            })
-            .collect();
-        if !groups.contains(&g) {
-            groups.push(g);
-        }
-    }
-    groups
+    model.sym_attr_groups.clone()
 }
 
 pub fn check(model: &Model<'_>, a: &Assert, budget: Budget) -> Result<Chc, String> {
@@ -78,9 +60,11 @@ pub fn check(model: &Model<'_>, a: &Assert, budget: Budget) -> Result<Chc, Strin
     })
 }
 
-/// Universally closes `body` over the frame's constants.
-fn forall(f: &Frame, body: &Bool) -> Bool {
-    let bound = f.args();
+/// Universally closes `body` over the frame's constants and the event's
+/// symbolic arguments.
+fn forall(f: &Frame, extra: &[z3::ast::Int], body: &Bool) -> Bool {
+    let mut bound = f.args();
+    bound.extend(extra.iter().map(|x| x as &dyn Ast));
     if bound.is_empty() {
         body.clone()
     } else {
@@ -102,14 +86,15 @@ fn query(enc: &Encoder<'_, '_>, a: &Assert, budget: Budget) -> Result<Chc, Strin
     let solver = Solver::new_for_logic("HORN").ok_or("Z3 has no HORN logic")?;
     solver.set_params(&budget.params());
     let init = initial(model, &f);
-    solver.assert(forall(&f, &init.implies(app(&f)?)));
-    let mut steps = Vec::with_capacity(model.instances.len());
-    for inst in &model.instances {
+    solver.assert(forall(&f, &[], &init.implies(app(&f)?)));
+    let mut steps = Vec::with_capacity(model.sym_instances.len());
+    for inst in &model.sym_instances {
         let st = enc.step(&f, inst, a)?;
         let pre = Bool::and(&[app(&f)?, st.exec.clone()]);
-        solver.assert(forall(&f, &pre.implies(app(&st.next)?)));
+        solver.assert(forall(&f, &st.args, &pre.implies(app(&st.next)?)));
         solver.assert(forall(
             &f,
+            &st.args,
             &Bool::and(&[pre, st.done.clone()]).implies(Bool::from_bool(false)),
         ));
         steps.push(st);

@@ -96,9 +96,23 @@ impl Frame {
     }
 }
 
-/// Whether an attribute type is enumerated symbolically.
+/// Whether an attribute (or parameter) of this type is a solver variable
+/// rather than enumerated: booleans, enums and integers. Integers are
+/// exact this way — no classes needed — however they are compared or
+/// added; strings and lists stay concrete.
 pub fn finite(t: &Type) -> bool {
-    matches!(t, Type::Bool | Type::Enum(_) | Type::IntRange(..))
+    matches!(
+        t,
+        Type::Bool | Type::Enum(_) | Type::IntRange(..) | Type::Int
+    )
+}
+
+/// The range of an integer type (the runtime refuses values outside it).
+fn int_bounds(t: &Type) -> (i64, i64) {
+    match t {
+        Type::IntRange(lo, hi) => (*lo, *hi),
+        _ => (i64::MIN, i64::MAX),
+    }
 }
 
 /// The domain constraints of a frame: state variables and finite
@@ -197,6 +211,9 @@ impl Val {
 
 /// What one event does, as formulas over a frame.
 pub struct StepTerms {
+    /// The event's symbolic integer arguments: free variables the caller
+    /// must quantify (Horn clauses) or keep per step (BMC).
+    pub args: Vec<Int>,
     /// The event executes (allowed, or escalated and approved).
     pub exec: Bool,
     pub next: Frame,
@@ -216,7 +233,38 @@ pub struct Encoder<'m, 'p> {
 impl Encoder<'_, '_> {
     /// The terms of event `inst` taken in frame `f`, for assertion `a`.
     pub fn step(&self, f: &Frame, inst: &Instance, a: &Assert) -> Result<StepTerms, String> {
+        self.step_with(f, inst, a, "")
+    }
+
+    /// [`Encoder::step`], naming the symbolic arguments with `suffix`.
+    pub fn step_with(
+        &self,
+        f: &Frame,
+        inst: &Instance,
+        a: &Assert,
+        suffix: &str,
+    ) -> Result<StepTerms, String> {
         let p = self.model.policy;
+        let params: &[guard_ir::Param] = match inst.event {
+            Event::Tool(t) => p.tools.get(usize::from(t)).map_or(&[], |t| &t.params),
+            Event::Channel(_) => &[],
+        };
+        let mut args: Vec<Option<Int>> = vec![None; params.len()];
+        let mut arg_ok = Vec::new();
+        for (i, param) in params.iter().enumerate() {
+            if i < 64 && inst.symbolic & (1u64 << i) != 0 {
+                let x = Int::new_const(format!(
+                    "{}.{}{suffix}",
+                    model_event(p, inst.event),
+                    param.name
+                ));
+                let (lo, hi) = int_bounds(&param.ty);
+                arg_ok.push(x.ge(Int::from_i64(lo)));
+                arg_ok.push(x.le(Int::from_i64(hi)));
+                args[i] = Some(x);
+            }
+        }
+        let cx = Cx { args: &args };
         let (rules, effects, labels): (&[Rule], &[guard_ir::Effect], u64) = match inst.event {
             Event::Tool(t) => {
                 let t = p.tools.get(usize::from(t)).ok_or("no such tool")?;
@@ -231,7 +279,7 @@ impl Encoder<'_, '_> {
         let (mut deny, mut allow) = (Vec::new(), Vec::new());
         let mut gates: Vec<Vec<Bool>> = vec![Vec::new(); p.gates.len()];
         for r in rules {
-            let (holds, ovf) = self.guard(r.guard.as_ref(), f, &f.state, inst)?;
+            let (holds, ovf) = self.guard(r.guard.as_ref(), f, &f.state, inst, &cx)?;
             any_ovf.push(ovf);
             match r.verdict {
                 Verdict::Deny => deny.push(holds),
@@ -250,14 +298,15 @@ impl Encoder<'_, '_> {
             Bool::from_bool(p.default_allow),
         ]);
         let mut ok = vec![Bool::or(&any_ovf).not(), Bool::or(&deny).not(), passes];
+        ok.extend(arg_ok);
         // Effects: guards read the pre-state, assignments the running one.
         let mut running = f.state.clone();
         for eff in effects {
-            let (holds, ovf) = self.guard(eff.guard.as_ref(), f, &f.state, inst)?;
+            let (holds, ovf) = self.guard(eff.guard.as_ref(), f, &f.state, inst, &cx)?;
             ok.push(ovf.not());
             for (s, value) in &eff.assigns {
                 let slot = usize::from(*s);
-                let t = self.term(value, f, &running, inst)?;
+                let t = self.term(value, f, &running, inst, &cx)?;
                 let decl = p.states.get(slot).ok_or("no such state variable")?;
                 let n = match (&t.v, &decl.kind) {
                     (Val::B(_) | Val::C(Value::Bool(_)), _) => {
@@ -296,7 +345,7 @@ impl Encoder<'_, '_> {
             let mut any = Vec::new();
             for (e, guard) in &step.events {
                 if *e == inst.event {
-                    any.push(self.guard(guard.as_ref(), f, &f.state, inst)?.0);
+                    any.push(self.guard(guard.as_ref(), f, &f.state, inst, &cx)?.0);
                 }
             }
             let mut m = Bool::or(&any);
@@ -324,6 +373,7 @@ impl Encoder<'_, '_> {
         }
         let done = Bool::and(&[active(n - 1), matches[n - 1].clone()]);
         Ok(StepTerms {
+            args: args.into_iter().flatten().collect(),
             exec,
             next: Frame {
                 state: running,
@@ -343,29 +393,38 @@ impl Encoder<'_, '_> {
         f: &Frame,
         state: &[Int],
         inst: &Instance,
+        cx: &Cx<'_>,
     ) -> Result<(Bool, Bool), String> {
         let Some(g) = g else {
             return Ok((Bool::from_bool(true), Bool::from_bool(false)));
         };
-        let t = self.term(g, f, state, inst)?;
+        let t = self.term(g, f, state, inst, cx)?;
         let holds = Bool::and(&[t.abs.not(), t.ovf.not(), t.v.bool()]);
         Ok((holds, t.ovf))
     }
 
     /// Whether `e` reads nothing symbolic, so it can be computed now.
-    fn closed(&self, e: &Expr) -> bool {
+    fn closed(&self, e: &Expr, cx: &Cx<'_>) -> bool {
         let p = self.model.policy;
         let here = match &e.kind {
             ExprKind::State(_) | ExprKind::CtxHas(_) => false,
+            ExprKind::Param(i) => cx.args.get(usize::from(*i)).is_none_or(Option::is_none),
             ExprKind::Attr(i) => !p.attrs.get(usize::from(*i)).is_some_and(|a| finite(&a.ty)),
             _ => true,
         };
-        here && children(e).iter().all(|c| self.closed(c))
+        here && children(e).iter().all(|c| self.closed(c, cx))
     }
 
-    fn term(&self, e: &Expr, f: &Frame, state: &[Int], inst: &Instance) -> Result<Term, String> {
+    fn term(
+        &self,
+        e: &Expr,
+        f: &Frame,
+        state: &[Int],
+        inst: &Instance,
+        cx: &Cx<'_>,
+    ) -> Result<Term, String> {
         let p = self.model.policy;
-        if self.closed(e) {
+        if self.closed(e, cx) {
             let env = Env {
                 policy: p,
                 regexes: &self.model.regexes,
@@ -393,6 +452,14 @@ impl Encoder<'_, '_> {
         }
         let no = || Bool::from_bool(false);
         Ok(match &e.kind {
+            ExprKind::Param(i) => match cx.args.get(usize::from(*i)).cloned().flatten() {
+                Some(x) => Term {
+                    v: Val::I(x),
+                    abs: no(),
+                    ovf: no(),
+                },
+                None => return Err("a parameter the encoder cannot express".into()),
+            },
             ExprKind::State(i) => {
                 let x = state
                     .get(usize::from(*i))
@@ -431,14 +498,14 @@ impl Encoder<'_, '_> {
                 ovf: no(),
             },
             ExprKind::Not(x) => {
-                let x = self.term(x, f, state, inst)?;
+                let x = self.term(x, f, state, inst, cx)?;
                 Term {
                     v: Val::B(x.v.bool().not()),
                     ..x
                 }
             }
             ExprKind::Neg(x) => {
-                let x = self.term(x, f, state, inst)?;
+                let x = self.term(x, f, state, inst, cx)?;
                 let n = x.v.int().ok_or("negation of a non-integer")?;
                 let over = Bool::and(&[x.exc().not(), n.eq(Int::from_i64(i64::MIN))]);
                 Term {
@@ -452,8 +519,8 @@ impl Encoder<'_, '_> {
                 lhs,
                 rhs,
             } => {
-                let l = self.term(lhs, f, state, inst)?;
-                let r = self.term(rhs, f, state, inst)?;
+                let l = self.term(lhs, f, state, inst, cx)?;
+                let r = self.term(rhs, f, state, inst, cx)?;
                 let lv = l.v.bool();
                 // The right side is evaluated only when the left decides
                 // nothing: true for `&&`, false for `||`.
@@ -475,8 +542,8 @@ impl Encoder<'_, '_> {
                 }
             }
             ExprKind::Binary { op, lhs, rhs } => {
-                let l = self.term(lhs, f, state, inst)?;
-                let r = self.term(rhs, f, state, inst)?;
+                let l = self.term(lhs, f, state, inst, cx)?;
+                let r = self.term(rhs, f, state, inst, cx)?;
                 let reach = l.exc().not();
                 let abs = Bool::or(&[l.abs.clone(), Bool::and(&[reach.clone(), r.abs.clone()])]);
                 let mut ovf = Bool::or(&[l.ovf.clone(), Bool::and(&[reach, r.ovf.clone()])]);
@@ -521,8 +588,8 @@ impl Encoder<'_, '_> {
                 Term { v, abs, ovf }
             }
             ExprKind::In { lhs, rhs } => {
-                let l = self.term(lhs, f, state, inst)?;
-                let r = self.term(rhs, f, state, inst)?;
+                let l = self.term(lhs, f, state, inst, cx)?;
+                let r = self.term(rhs, f, state, inst, cx)?;
                 let Val::C(Value::List(items)) = &r.v else {
                     return Err("`in` over a list the encoder cannot express".into());
                 };
@@ -547,6 +614,15 @@ impl Encoder<'_, '_> {
             _ => return Err("a string operation on a symbolic value".into()),
         })
     }
+}
+
+/// The symbolic arguments of the event being encoded.
+struct Cx<'a> {
+    args: &'a [Option<Int>],
+}
+
+fn model_event(p: &guard_ir::Policy, e: Event) -> String {
+    crate::model::event_name(p, e)
 }
 
 fn children(e: &Expr) -> Vec<&Expr> {
