@@ -30,7 +30,10 @@ pub fn run(args: &CheckArgs) -> u8 {
         .map(|(path, error)| input_error(path, error))
         .collect();
 
-    let checked = check_paths(&collected.files, &RealFs);
+    let mut checked = check_paths(&collected.files, &RealFs);
+    if args.deep {
+        deep_lints(&mut checked);
+    }
     input_errors.extend(
         checked
             .io_errors
@@ -103,6 +106,32 @@ pub fn run(args: &CheckArgs) -> u8 {
         warnings,
         args.deny_warnings,
     )
+}
+
+/// `--deep`: the verifier's deep lints (W0502–W0505) on every policy
+/// without errors, merged into the report in the checker's order (file,
+/// then position). What the analysis had to leave out is said on stderr.
+fn deep_lints(checked: &mut guard_check::Checked) {
+    for p in &checked.policies {
+        let Some(program) = &p.program else {
+            continue;
+        };
+        match guard_verify::deep::lints(program, guard_verify::deep::Options::default()) {
+            Ok(deep) => {
+                for note in &deep.notes {
+                    eprintln!(
+                        "note: deep lints of `{}`: {note}",
+                        checked.sources.name(p.root)
+                    );
+                }
+                checked.diagnostics.extend(deep.diagnostics);
+            }
+            Err(diags) => checked.diagnostics.extend(diags),
+        }
+    }
+    checked
+        .diagnostics
+        .sort_by_key(|d| (d.primary.span.file, d.primary.span.start, d.primary.span.end));
 }
 
 /// Input errors win over findings: a run that could not read everything

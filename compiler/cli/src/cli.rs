@@ -57,6 +57,44 @@ pub enum Command {
     /// assertion is unknown, 4 an internal disagreement (a bug in Guard),
     /// 2 usage or input errors.
     Prove(ProveArgs),
+    /// Draw the policy's reachable state machine (Graphviz DOT or Mermaid).
+    ///
+    /// States are the state variables and context labels a session can
+    /// reach; edges are the events that move it (escalations dashed,
+    /// denials left out unless --show-denied). Exit status: 0 drawn, 1 the
+    /// policy has errors (or --trace names no assertion), 2 usage or
+    /// input/output errors, 3 the machine has more than --max-nodes states.
+    Graph(GraphArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// The policy to draw.
+    pub file: PathBuf,
+    /// The output language.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+    /// Prove this assertion and draw its counterexample (or witness) in
+    /// bold red.
+    #[arg(long, value_name = "ASSERTION")]
+    pub trace: Option<String>,
+    /// Draw denied events too, dimmed, into a `denied` sink.
+    #[arg(long)]
+    pub show_denied: bool,
+    /// Refuse to draw a machine with more states than this.
+    #[arg(long, default_value_t = 200)]
+    pub max_nodes: usize,
+    /// Write the drawing to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Graphviz: `guardc graph p.guard | dot -Tsvg > p.svg`.
+    Dot,
+    /// A Mermaid flowchart, for Markdown pages that render Mermaid.
+    Mermaid,
 }
 
 #[derive(Debug, Args)]
@@ -70,7 +108,8 @@ pub struct ProveArgs {
     /// How to write the answers: `human` to stderr, the others to stdout.
     #[arg(long, value_enum, default_value_t = ProveFormat::Human)]
     pub format: ProveFormat,
-    /// Write the json or sarif report to FILE instead of stdout.
+    /// Write the json or sarif report (or the --emit export) to FILE
+    /// instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// The engine: `auto` searches states explicitly while there are few
@@ -94,6 +133,22 @@ pub struct ProveArgs {
     /// Print the inductive invariant of each proof (symbolic engines).
     #[arg(long)]
     pub invariant: bool,
+    /// Instead of proving, write each assertion's model for an independent
+    /// tool: `horn` (z3), `smt2` (z3, cvc5; bounded by --bmc-depth),
+    /// `pml` (SPIN). To stdout, to `-o FILE` (one assertion), or one file
+    /// per assertion into `-o DIR`.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub emit: Option<EmitFormat>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EmitFormat {
+    /// Bounded reachability in SMT-LIB QF_LIA.
+    Smt2,
+    /// Constrained Horn clauses in SMT-LIB HORN.
+    Horn,
+    /// A Promela model for SPIN.
+    Pml,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -177,6 +232,12 @@ pub struct CheckArgs {
     /// Treat warnings as errors for the exit status.
     #[arg(long)]
     pub deny_warnings: bool,
+
+    /// Also run the deep lints (W0502–W0505): explore every reachable
+    /// state of each policy without errors and report rules that never
+    /// matter and effects that leave their range.
+    #[arg(long)]
+    pub deep: bool,
 
     /// When to colour human output. `auto` colours only a terminal, and
     /// never when NO_COLOR is set.

@@ -12,6 +12,7 @@ mod compile;
 mod eval;
 mod explain;
 mod fmt;
+mod graph;
 mod prove;
 mod test;
 mod walk;
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
         Command::Test(args) => test::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Prove(args) => prove::run(args),
+        Command::Graph(args) => graph::run(args),
     };
     ExitCode::from(code)
 }

@@ -114,6 +114,10 @@ codes! {
     E0502 => "A `possible` pattern can never occur",
     E0503 => "Verification engines disagree",
     W0501 => "Assertion could not be decided",
+    W0502 => "Rule never applies in a reachable state",
+    W0503 => "`allow` is always overridden",
+    W0504 => "Escalation never happens",
+    W0505 => "Effect can leave its state's range",
 
     // Warnings (lints).
     W0001 => "State variable is never read",

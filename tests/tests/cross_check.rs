@@ -1,0 +1,331 @@
+//! `guardc prove` cross-checked by tools that share no code with it.
+//!
+//! For every example (but `examples/shared`) and every fixture under
+//! `tests/prove`, each assertion guardc decides is exported
+//! (`guard_verify::export`, the same encodings the engines solve) and
+//! handed to
+//!
+//! * the z3 command-line tool: the Horn clauses (`horn`, unbounded) and
+//!   the bounded query (`smt2`);
+//! * cvc5: the bounded query (cvc5 has no Horn engine);
+//! * SPIN: the Promela model (`spin -a`, `gcc`, `./pan`, exhaustive);
+//!
+//! and every verdict must agree with guardc's. What "agree" means follows
+//! from the verifier's invariant that a model only ever under-approximates
+//! (a trace in it is real; an inexact model may miss some): when guardc
+//! proves the pattern unreachable, every export must find it unreachable;
+//! when guardc shows a trace of `d` events (replayed on the runtime), an
+//! export of an *exact* model must find the pattern reachable, and the
+//! bounded query must be satisfiable at depth `d` and — when both readings
+//! are exact, so `d` is the true shortest — unsatisfiable at `d - 1`.
+//!
+//! The tools are required: `.ci/run` installs them (Debian packages z3,
+//! cvc5, spin, and gcc for SPIN's verifiers). A missing tool fails the
+//! test with the command that installs it.
+
+// Test code: a panic is a failing test, which is what unwrap means here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use guard_ir::AssertKind;
+use guard_tests::{guard_files, workspace_root};
+use guard_verify::export::{Exporter, Format, Reading};
+use guard_verify::{Options, Status};
+
+/// The bound of the bounded query for an unreachable pattern: any depth
+/// must be unsatisfiable; a few steps exercise every event's encoding.
+const UNREACHABLE_DEPTH: usize = 3;
+
+/// Per tool run; a run that takes longer fails the test.
+const TOOL_TIMEOUT: Duration = Duration::from_secs(120);
+
+fn inputs() -> Vec<PathBuf> {
+    let root = workspace_root();
+    let mut out: Vec<PathBuf> = guard_files(&root.join("examples"))
+        .into_iter()
+        .filter(|p| !p.components().any(|c| c.as_os_str() == "shared"))
+        .collect();
+    out.extend(guard_files(&root.join("tests/prove")));
+    out
+}
+
+/// Fails with the install command unless every tool runs.
+fn require_tools() {
+    let missing: Vec<&str> = [
+        ("z3", "--version"),
+        ("cvc5", "--version"),
+        ("spin", "-V"),
+        ("gcc", "--version"),
+    ]
+    .into_iter()
+    .filter(|(tool, flag)| {
+        !Command::new(tool)
+            .arg(flag)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+    .map(|(tool, _)| tool)
+    .collect();
+    assert!(
+        missing.is_empty(),
+        "the cross-check needs {} (CI installs them in .ci/run): \
+         apt-get install -y z3 cvc5 spin gcc",
+        missing.join(", ")
+    );
+}
+
+/// Runs `cmd` in `dir` with a time limit: (status ok, stdout + stderr).
+fn run(dir: &Path, cmd: &mut Command) -> (bool, String) {
+    let shown = format!("{cmd:?}");
+    let mut child = cmd
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {shown}: {e}"));
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    // Drain both pipes on threads, so a chatty tool never blocks.
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break Some(s);
+        }
+        if start.elapsed() > TOOL_TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let text = reader.join().unwrap() + &err_reader.join().unwrap();
+    match status {
+        Some(s) => (s.success(), text),
+        None => (false, format!("{shown}: timed out after {TOOL_TIMEOUT:?}\n{text}")),
+    }
+}
+
+/// A solver's answer: `Some(true)` sat, `Some(false)` unsat.
+fn solver(dir: &Path, tool: &str, file: &Path) -> Result<bool, String> {
+    let mut cmd = Command::new(tool);
+    if tool == "cvc5" {
+        cmd.arg("--tlimit=100000");
+    } else {
+        cmd.arg("-T:100");
+    }
+    let (_, out) = run(dir, cmd.arg(file));
+    match out.lines().next().map(str::trim) {
+        Some("sat") => Ok(true),
+        Some("unsat") => Ok(false),
+        _ => Err(format!("{tool} {}: {out}", file.display())),
+    }
+}
+
+/// SPIN's answer: whether the assertion (the pattern) can be violated.
+fn spin(dir: &Path, file: &Path) -> Result<bool, String> {
+    let (ok, out) = run(dir, Command::new("spin").arg("-a").arg(file));
+    if !ok {
+        return Err(format!("spin -a {}: {out}", file.display()));
+    }
+    let (ok, out) = run(
+        dir,
+        Command::new("gcc").args(["-O1", "-DSAFETY", "-o", "pan", "pan.c"]),
+    );
+    if !ok {
+        return Err(format!("gcc pan.c for {}: {out}", file.display()));
+    }
+    let (_, out) = run(dir, Command::new(dir.join("pan")).args(["-m1000000", "-w20"]));
+    if out.contains("max search depth too small") {
+        return Err(format!("pan {}: the search was cut short\n{out}", file.display()));
+    }
+    if out.contains("assertion violated") {
+        Ok(true)
+    } else if out.contains("errors: 0") {
+        Ok(false)
+    } else {
+        Err(format!("pan {}: no verdict\n{out}", file.display()))
+    }
+}
+
+/// One check of one export: what the tool said against what it must say.
+struct Tally {
+    checks: Mutex<Vec<(&'static str, String)>>,
+    failures: Mutex<Vec<String>>,
+    assertions: AtomicUsize,
+    skipped: Mutex<Vec<String>>,
+}
+
+impl Tally {
+    fn record(&self, tool: &'static str, what: &str, got: Result<bool, String>, want: bool) {
+        match got {
+            Ok(v) if v == want => self.checks.lock().unwrap().push((tool, what.to_string())),
+            Ok(v) => self.failures.lock().unwrap().push(format!(
+                "{what}: {tool} says {}, guardc says {}",
+                if v { "reachable" } else { "unreachable" },
+                if want { "reachable" } else { "unreachable" }
+            )),
+            Err(e) => self.failures.lock().unwrap().push(format!("{what}: {tool}: {e}")),
+        }
+    }
+}
+
+fn check_file(path: &Path, scratch: &Path, tally: &Tally) {
+    let mut checked = guard_check::check_paths(&[path.to_path_buf()], &guard_check::RealFs);
+    let program = checked
+        .policies
+        .iter_mut()
+        .find_map(|p| p.program.take())
+        .unwrap();
+    let rel = path
+        .strip_prefix(workspace_root())
+        .unwrap_or(path)
+        .display()
+        .to_string();
+    let options = Options::default();
+    let ex = Exporter::new(&program, options.limits).unwrap();
+    let exact: Vec<(bool, bool)> = (0..ex.len())
+        .map(|i| {
+            (
+                ex.inexact(i, Reading::Symbolic).is_none(),
+                ex.inexact(i, Reading::Enumerated).is_none(),
+            )
+        })
+        .collect();
+    if exact.iter().all(|&(s, e)| !s && !e) {
+        // guardc decides no assertion of an inexact model but witnesses,
+        // and proving such a model costs more than the whole cross-check.
+        tally
+            .skipped
+            .lock()
+            .unwrap()
+            .push(format!("{rel}: no assertion has an exact model"));
+        return;
+    }
+    let report = guard_verify::prove(&program, &checked.sources, options).unwrap();
+    for (i, answer) in report.answers.iter().enumerate() {
+        let reachable = match (&answer.status, answer.kind) {
+            (Status::Violated, AssertKind::Never) | (Status::Holds, AssertKind::Possible) => true,
+            (Status::Holds, AssertKind::Never) | (Status::Violated, AssertKind::Possible) => false,
+            _ => {
+                tally
+                    .skipped
+                    .lock()
+                    .unwrap()
+                    .push(format!("{rel} `{}`: guardc says unknown", answer.name));
+                continue;
+            }
+        };
+        tally.assertions.fetch_add(1, Ordering::Relaxed);
+        let what = format!("{rel} `{}`", answer.name);
+        let dir = scratch.join(format!(
+            "{}-{}",
+            path.file_stem().unwrap().to_string_lossy(),
+            answer.name
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (sym_exact, enum_exact) = exact[i];
+        let depth = answer.trace.as_ref().map_or(0, |t| t.steps.len());
+        if !reachable || sym_exact {
+            let built = ex.build(i, Reading::Symbolic).unwrap();
+            let horn = dir.join("model.horn.smt2");
+            std::fs::write(&horn, built.render(Format::Horn, 0).unwrap()).unwrap();
+            // sat: an invariant excludes the pattern.
+            tally.record("z3 horn", &what, solver(&dir, "z3", &horn).map(|s| !s), reachable);
+            let mut bounds = vec![(if reachable { depth } else { UNREACHABLE_DEPTH }, reachable)];
+            if reachable && depth > 1 && enum_exact {
+                bounds.push((depth - 1, false));
+            }
+            for (k, want) in bounds {
+                let file = dir.join(format!("bounded{k}.smt2"));
+                std::fs::write(&file, built.render(Format::Smt2, k).unwrap()).unwrap();
+                let at = format!("{what} at depth {k}");
+                tally.record("z3 smt2", &at, solver(&dir, "z3", &file), want);
+                tally.record("cvc5 smt2", &at, solver(&dir, "cvc5", &file), want);
+            }
+        }
+        if !reachable || enum_exact {
+            let built = ex.build(i, Reading::Enumerated).unwrap();
+            let pml = dir.join("model.pml");
+            match built.render(Format::Pml, 0) {
+                Ok(text) => {
+                    std::fs::write(&pml, text).unwrap();
+                    tally.record("spin", &what, spin(&dir, &pml), reachable);
+                }
+                Err(why) => tally
+                    .failures
+                    .lock()
+                    .unwrap()
+                    .push(format!("{what}: no Promela export: {why}")),
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn independent_tools_agree_with_guardc() {
+    require_tools();
+    let start = Instant::now();
+    let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cross_check");
+    let _ = std::fs::remove_dir_all(&scratch);
+    let tally = Tally {
+        checks: Mutex::new(Vec::new()),
+        failures: Mutex::new(Vec::new()),
+        assertions: AtomicUsize::new(0),
+        skipped: Mutex::new(Vec::new()),
+    };
+    let files = inputs();
+    assert!(files.len() >= 10, "expected the examples and prove fixtures");
+    // Two workers: z3's context is per thread, and CI has two cores.
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| loop {
+                let Some(path) = files.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                    break;
+                };
+                check_file(path, &scratch, &tally);
+            });
+        }
+    });
+    let checks = tally.checks.into_inner().unwrap();
+    let failures = tally.failures.into_inner().unwrap();
+    let per_tool = |tool: &str| checks.iter().filter(|(t, _)| *t == tool).count();
+    eprintln!(
+        "cross-check: {} assertions decided by guardc; agreeing verdicts: z3 horn {}, \
+         z3 smt2 {}, cvc5 smt2 {}, spin {}; {:.1?}",
+        tally.assertions.load(Ordering::Relaxed),
+        per_tool("z3 horn"),
+        per_tool("z3 smt2"),
+        per_tool("cvc5 smt2"),
+        per_tool("spin"),
+        start.elapsed()
+    );
+    for s in tally.skipped.into_inner().unwrap() {
+        eprintln!("  skipped {s}");
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Agreement on nothing proves nothing.
+    for tool in ["z3 horn", "z3 smt2", "cvc5 smt2", "spin"] {
+        assert!(per_tool(tool) >= 20, "only {} {tool} checks ran", per_tool(tool));
+    }
+}
