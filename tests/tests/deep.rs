@@ -55,10 +55,16 @@ fn check_deep(path: &Path, options: deep::Options) -> (Checked, Deep) {
         .find_map(|p| p.program.as_ref())
         .unwrap();
     let found = deep::lints(program, options).unwrap();
-    checked.diagnostics.extend(found.diagnostics.iter().cloned());
     checked
         .diagnostics
-        .sort_by_key(|d| (d.primary.span.file, d.primary.span.start, d.primary.span.end));
+        .extend(found.diagnostics.iter().cloned());
+    checked.diagnostics.sort_by_key(|d| {
+        (
+            d.primary.span.file,
+            d.primary.span.start,
+            d.primary.span.end,
+        )
+    });
     (checked, found)
 }
 
@@ -117,7 +123,10 @@ fn every_deep_code_has_a_fixture() {
         .into_iter()
         .filter(|c| !seen.contains(c))
         .collect();
-    assert!(missing.is_empty(), "deep codes without a fixture: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "deep codes without a fixture: {missing:?}"
+    );
 }
 
 /// The ```guard blocks of a Markdown text.
@@ -355,4 +364,37 @@ fn arg<'v>(policy: &'v Policy, v: &'v Value, ty: &Type) -> Arg<'v> {
         },
         Value::List(_) | Value::Json => Arg::Absent,
     }
+}
+
+/// Past its limit the search claims nothing about every state: the dead
+/// rules of a fixture go unreported, with a note, while W0505 traces
+/// found before the limit still are.
+#[test]
+fn a_search_past_its_limit_claims_nothing_universal() {
+    let tiny = deep::Options {
+        budget: Budget {
+            max_states: 1,
+            max_decisions: u64::MAX,
+        },
+        ..deep::Options::default()
+    };
+    let (_, dead) = check_deep(&workspace_root().join("tests/deep/dead_rules.guard"), tiny);
+    assert!(dead.diagnostics.is_empty());
+    assert!(dead
+        .notes
+        .iter()
+        .any(|n| n.contains("stopped at its limit")));
+    let few = deep::Options {
+        budget: Budget {
+            max_states: 1_000_000,
+            max_decisions: 40,
+        },
+        ..deep::Options::default()
+    };
+    let (_, ranges) = check_deep(&workspace_root().join("tests/deep/ranges.guard"), few);
+    assert!(ranges
+        .notes
+        .iter()
+        .any(|n| n.contains("stopped at its limit")));
+    assert!(ranges.diagnostics.iter().all(|d| d.code == Code::W0505));
 }

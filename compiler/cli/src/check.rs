@@ -116,22 +116,34 @@ fn deep_lints(checked: &mut guard_check::Checked) {
         let Some(program) = &p.program else {
             continue;
         };
-        match guard_verify::deep::lints(program, guard_verify::deep::Options::default()) {
-            Ok(deep) => {
-                for note in &deep.notes {
-                    eprintln!(
-                        "note: deep lints of `{}`: {note}",
-                        checked.sources.name(p.root)
-                    );
-                }
-                checked.diagnostics.extend(deep.diagnostics);
-            }
-            Err(diags) => checked.diagnostics.extend(diags),
+        let (diags, notes) = deep_of(program);
+        for note in &notes {
+            eprintln!(
+                "note: deep lints of `{}`: {note}",
+                checked.sources.name(p.root)
+            );
         }
+        checked.diagnostics.extend(diags);
     }
-    checked
-        .diagnostics
-        .sort_by_key(|d| (d.primary.span.file, d.primary.span.start, d.primary.span.end));
+    checked.diagnostics.sort_by_key(|d| {
+        (
+            d.primary.span.file,
+            d.primary.span.start,
+            d.primary.span.end,
+        )
+    });
+}
+
+/// The deep lints of one policy and what the analysis left out (shared
+/// with `guardc prove`, which always runs them); a policy that does not
+/// lower gets its lowering errors instead.
+pub fn deep_of(
+    program: &guard_check::hir::Program,
+) -> (Vec<guard_diagnostics::Diagnostic>, Vec<String>) {
+    match guard_verify::deep::lints(program, guard_verify::deep::Options::default()) {
+        Ok(deep) => (deep.diagnostics, deep.notes),
+        Err(diags) => (diags, Vec::new()),
+    }
 }
 
 /// Input errors win over findings: a run that could not read everything

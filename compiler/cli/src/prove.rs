@@ -83,25 +83,35 @@ pub fn run(args: &ProveArgs) -> u8 {
             return EXIT_FINDINGS;
         }
     };
+    // The deep lints (W0502–W0505) come with every proof: they read the
+    // same reachable states, and a dead rule matters most to someone
+    // asking what the policy guarantees.
+    let (lints, notes) = crate::check::deep_of(&program);
+    for note in &notes {
+        eprintln!("note: deep lints: {note}");
+    }
     let out = match args.format {
         ProveFormat::Human => {
             eprint!(
                 "{}",
                 guard_verify::report::human(&report, &checked.sources, color, args.invariant)
             );
+            eprint!("{}", render::human(&checked.sources, &lints, color));
             None
         }
         ProveFormat::Json => Some(json_report(
             &report,
             &checked.sources,
             &path.to_string_lossy(),
+            &lints,
         )),
         ProveFormat::Sarif => {
-            let diags: Vec<_> = report
+            let mut diags: Vec<_> = report
                 .answers
                 .iter()
                 .filter_map(|a| guard_verify::report::diagnostic(&report.policy, a))
                 .collect();
+            diags.extend(lints.iter().cloned());
             let mut info = RunInfo::new(1);
             info.information_uri = env!("CARGO_PKG_REPOSITORY").to_string();
             Some(render::sarif(&checked.sources, &diags, &info))
@@ -144,6 +154,7 @@ fn emit(
         }
     };
     let mut texts = Vec::new();
+    let mut failed = false;
     for e in &exports {
         if let Some(why) = &e.inexact {
             eprintln!(
@@ -158,23 +169,26 @@ fn emit(
                     "error: cannot export `{}` as {format:?}: {why}",
                     e.assertion
                 );
-                return EXIT_INPUT;
+                failed = true;
             }
         }
     }
     let written = match &args.output {
-        Some(out) if texts.len() > 1 || out.is_dir() => {
+        Some(out) if exports.len() > 1 || out.is_dir() => {
             std::fs::create_dir_all(out).and_then(|()| {
                 texts.iter().try_for_each(|(name, t)| {
                     std::fs::write(out.join(format!("{name}.{}", format.extension())), t)
                 })
             })
         }
-        Some(file) => std::fs::write(file, texts.first().map_or("", |(_, t)| t)),
-        None if texts.len() > 1 && format == Format::Pml => {
+        Some(file) => match texts.first() {
+            Some((_, t)) => std::fs::write(file, t),
+            None => Ok(()),
+        },
+        None if exports.len() > 1 && format == Format::Pml => {
             eprintln!(
                 "error: {} assertions make as many Promela models: write them with `-o DIR`",
-                texts.len()
+                exports.len()
             );
             return EXIT_INPUT;
         }
@@ -189,7 +203,11 @@ fn emit(
         eprintln!("error: cannot write the export: {e}");
         return EXIT_INPUT;
     }
-    EXIT_OK
+    if failed {
+        EXIT_INPUT
+    } else {
+        EXIT_OK
+    }
 }
 
 fn exit_code(answers: &[Answer]) -> u8 {
@@ -205,7 +223,12 @@ fn exit_code(answers: &[Answer]) -> u8 {
     }
 }
 
-fn json_report(report: &Report, sources: &SourceMap, file: &str) -> String {
+fn json_report(
+    report: &Report,
+    sources: &SourceMap,
+    file: &str,
+    lints: &[guard_diagnostics::Diagnostic],
+) -> String {
     let answers: Vec<Value> = report
         .answers
         .iter()
@@ -251,6 +274,11 @@ fn json_report(report: &Report, sources: &SourceMap, file: &str) -> String {
         "exact": report.inexact.is_none(),
         "inexact_reason": report.inexact,
         "answers": answers,
+        // The deep lints, each in the shape of `guardc check --format json`.
+        "lints": serde_json::from_str::<Value>(&render::json(sources, lints, &RunInfo::new(1)))
+            .ok()
+            .and_then(|d| d.get("diagnostics").cloned())
+            .unwrap_or_else(|| json!([])),
     });
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into());
     text.push('\n');

@@ -111,7 +111,13 @@ fn codes_reported(block: &str) -> Vec<Code> {
 #[test]
 fn every_example_triggers_its_code_and_every_fix_does_not() {
     let mut failures = Vec::new();
-    for code in Code::ALL {
+    // Verification codes (E05xx, W05xx) are reported by `guardc prove` and
+    // `check --deep`, not by the checker: tests/tests/prove.rs and
+    // tests/tests/deep.rs hold their explanations to the same rule.
+    for code in Code::ALL
+        .iter()
+        .filter(|c| !c.as_str()[1..].starts_with("05"))
+    {
         let blocks = guard_blocks(code.info().explanation);
         let (Some(example), Some(fix)) = (blocks.first(), blocks.get(1)) else {
             failures.push(format!("{code}: needs an example and a fix block"));

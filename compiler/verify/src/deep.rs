@@ -35,6 +35,10 @@ pub struct Options {
     /// The most states explored and events decided; past either the
     /// universal lints are dropped.
     pub budget: Budget,
+    /// The events decided when the model is not exact: then only W0505
+    /// can be found, by a bounded hunt for a trace, not worth the whole
+    /// budget.
+    pub inexact_decisions: u64,
     /// `Classes` (the default) submits one event per class of events that
     /// decide alike; `All` every instance, for tests that check the two
     /// agree.
@@ -49,6 +53,7 @@ impl Default for Options {
                 max_states: 1_000_000,
                 max_decisions: 20_000_000,
             },
+            inexact_decisions: 4_000_000,
             events: Events::Classes,
             limits: Limits::default(),
         }
@@ -91,7 +96,9 @@ pub fn lints(program: &hir::Program, options: Options) -> Result<Deep, Vec<Diagn
 struct Seen {
     /// The guard held somewhere.
     held: bool,
-    /// It held where the rules' verdict was its own: it decided something.
+    /// It held where the rules' verdict was its own (it decided
+    /// something), or somewhere no rule decided (a guard overflowed):
+    /// either way it is not known to be always overridden.
     decided: bool,
     /// An `allow` held under an escalation (not only under denies).
     under_escalation: bool,
@@ -106,40 +113,49 @@ pub fn analyse(program: &hir::Program, policy: &Policy, options: Options) -> Dee
     let model = policy_model(policy, &asserts, options.limits);
     let verdicts = verdicts(policy);
     let blocks = block_map(program);
-    let mut seen: HashMap<u32, Seen> = HashMap::new();
+    let mut seen: Vec<Seen> = vec![Seen::default(); verdicts.len()];
     // (on-block, assignment) -> a shallowest witness: (depth, state,
     // instance, failure).
     type Witness = (usize, usize, usize, EffectFailure);
     let mut ranges: BTreeMap<(usize, Option<usize>), Witness> = BTreeMap::new();
     let valuations: Vec<usize> = (0..model.attr_sets.len()).collect();
+    let mut budget = options.budget;
+    if model.exact.is_err() {
+        budget.max_decisions = budget.max_decisions.min(options.inexact_decisions);
+    }
     let explored = explore(
         &model,
         &valuations,
-        options.budget,
+        budget,
         options.events,
         |v: Visit<'_>| {
             let Some(inst) = model.instances.get(v.instance) else {
                 return;
             };
             let ex = v.explained;
+            let verdict_of = |id: u32| verdicts.get(id as usize).copied().flatten();
             let held_with = |want: fn(Verdict) -> bool| -> Vec<u32> {
                 ex.held
                     .iter()
                     .copied()
-                    .filter(|id| verdicts.get(id).is_some_and(|&x| want(x)))
+                    .filter(|&id| verdict_of(id).is_some_and(want))
                     .collect()
             };
             for &id in &ex.held {
-                let Some(&verdict) = verdicts.get(&id) else {
+                let (Some(verdict), Some(s)) = (verdict_of(id), seen.get_mut(id as usize)) else {
                     continue;
                 };
-                let s = seen.entry(id).or_default();
                 s.held = true;
+                // Most visits only confirm what is known: skip them cheaply.
+                if s.decided {
+                    continue;
+                }
                 let overriders = match (verdict, ex.verdict) {
                     (Verdict::Allow, Outcome::Allow)
                     | (Verdict::Escalate(_), Outcome::Escalate(_))
                     | (Verdict::Deny, _) => {
                         s.decided = true;
+                        s.overriders = None;
                         continue;
                     }
                     (Verdict::Allow, Outcome::Escalate(_)) => {
@@ -147,8 +163,12 @@ pub fn analyse(program: &hir::Program, policy: &Policy, options: Options) -> Dee
                         held_with(|x| matches!(x, Verdict::Escalate(_)))
                     }
                     (_, Outcome::Deny(Why::Rules)) => held_with(|x| x == Verdict::Deny),
-                    // A guard overflowed: no rule decided, none overrode.
-                    _ => continue,
+                    // A guard overflowed: no rule decided and none overrode,
+                    // so no claim about overriding rules can be made.
+                    _ => {
+                        s.decided = true;
+                        continue;
+                    }
                 };
                 s.overriders = Some(match s.overriders.take() {
                     None => overriders,
@@ -179,17 +199,22 @@ pub fn analyse(program: &hir::Program, policy: &Policy, options: Options) -> Dee
         states: explored.states.len(),
         ..Deep::default()
     };
-    if let Err(why) = &model.exact {
-        deep.notes.push(format!(
+    let limit = format!(
+        "its limit ({} states, {} events decided)",
+        explored.states.len(),
+        explored.decisions
+    );
+    match (&model.exact, explored.complete) {
+        (Err(why), true) => deep.notes.push(format!(
             "the model is not exact ({why}); only W0505, which comes with a trace, is reported"
-        ));
-    }
-    if !explored.complete {
-        deep.notes.push(format!(
-            "the search stopped at its limit ({} states, {} events decided) before seeing every reachable state; only W0505, which comes with a trace, is reported",
-            explored.states.len(),
-            explored.decisions
-        ));
+        )),
+        (Err(why), false) => deep.notes.push(format!(
+            "the model is not exact ({why}), so only W0505, which comes with a trace, was looked for; the search stopped at {limit}"
+        )),
+        (Ok(()), false) => deep.notes.push(format!(
+            "the search stopped at {limit} before seeing every reachable state; only W0505, which comes with a trace, is reported"
+        )),
+        (Ok(()), true) => {}
     }
     let exhaustive = model.exact.is_ok() && explored.complete;
     if exhaustive {
@@ -219,17 +244,25 @@ pub fn analyse(program: &hir::Program, policy: &Policy, options: Options) -> Dee
     deep
 }
 
-/// Every rule's verdict by id (a rule has one verdict on all its
-/// targets); redactions count as `allow`s that never decide.
-fn verdicts(policy: &Policy) -> HashMap<u32, Verdict> {
-    let mut out = HashMap::new();
+/// Every rule's verdict, indexed by rule id (a rule has one verdict on all
+/// its targets); `None` for redactions and ids no tool or channel has.
+fn verdicts(policy: &Policy) -> Vec<Option<Verdict>> {
+    let len = policy
+        .rules
+        .iter()
+        .map(|r| r.id as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let mut out = vec![None; len];
     for r in policy
         .tools
         .iter()
         .flat_map(|t| &t.rules)
         .chain(policy.channels.iter().flat_map(|c| &c.rules))
     {
-        out.insert(r.id, r.verdict);
+        if let Some(slot) = out.get_mut(r.id as usize) {
+            *slot = Some(r.verdict);
+        }
     }
     out
 }
@@ -263,7 +296,7 @@ fn redactions_held(
     v: &Visit<'_>,
     inst: &Instance,
     channel: u16,
-    seen: &mut HashMap<u32, Seen>,
+    seen: &mut [Seen],
 ) {
     let Some(ch) = model.policy.channels.get(usize::from(channel)) else {
         return;
@@ -281,8 +314,7 @@ fn redactions_held(
         text: inst.text.as_deref(),
     };
     for r in &ch.redactions {
-        if env.holds(r.guard.as_ref()) == Ok(true) {
-            let s = seen.entry(r.id).or_default();
+        if let (Some(s), Ok(true)) = (seen.get_mut(r.id as usize), env.holds(r.guard.as_ref())) {
             s.held = true;
             s.decided = true;
         }
@@ -307,16 +339,16 @@ fn verdict_word(policy: &Policy, v: Option<Verdict>) -> String {
 /// W0502–W0504: claims about every reachable state.
 fn universal(
     policy: &Policy,
-    verdicts: &HashMap<u32, Verdict>,
-    seen: &HashMap<u32, Seen>,
+    verdicts: &[Option<Verdict>],
+    seen: &[Seen],
     states: usize,
     out: &mut Vec<Diagnostic>,
 ) {
     let span_of = |id: u32| policy.rules.iter().find(|r| r.id == id).map(|r| r.span);
     for info in &policy.rules {
-        let verdict = verdicts.get(&info.id).copied();
+        let verdict = verdicts.get(info.id as usize).copied().flatten();
         let what = verdict_word(policy, verdict);
-        let s = seen.get(&info.id).cloned().unwrap_or_default();
+        let s = seen.get(info.id as usize).cloned().unwrap_or_default();
         if !s.held {
             out.push(
                 Diagnostic::new(

@@ -18,8 +18,15 @@
 //!   breadth-first search explores (one witness per argument class, every
 //!   attribute valuation): the state as globals, one guarded alternative
 //!   per event, and `assert(!done)`, so an assertion violation means the
-//!   pattern is reachable. SPIN's integers are 32 bits, which the
-//!   symbolic reading's 64-bit variables would not fit.
+//!   pattern is reachable. The terms still come from the `Encoder`, with
+//!   the attributes as constants, while BFS evaluates with `eval`: so SPIN
+//!   agreeing with BFS also checks the encoder against the concrete
+//!   semantics. (SPIN's integers are 32 bits, which the symbolic reading's
+//!   64-bit variables would not fit.)
+//!
+//! The policy is relaxed first, as `prove` does (`relax`: an atom relating
+//! a parameter to a string attribute becomes a free boolean parameter), so
+//! the exports are of the very model the engines search.
 //!
 //! One text per assertion. Attribute valuations that the engines try one
 //! at a time ("groups") become one system with a `group` variable fixed
@@ -30,6 +37,9 @@ mod promela;
 mod smt;
 mod system;
 mod term;
+
+#[cfg(test)]
+mod tests;
 
 use guard_check::hir;
 use guard_diagnostics::Diagnostic;
@@ -110,8 +120,11 @@ pub fn emit(
 /// A policy lowered once, each assertion's model built on demand — for
 /// callers that want several formats, or to skip some assertions.
 pub struct Exporter {
+    /// The policy as the engines search it: relaxed (`relax`) when some
+    /// parameter is related to a string attribute.
     policy: Policy,
     asserts: Asserts,
+    relaxed: bool,
     limits: Limits,
 }
 
@@ -119,10 +132,19 @@ impl Exporter {
     pub fn new(program: &hir::Program, limits: Limits) -> Result<Exporter, Vec<Diagnostic>> {
         let policy = guard_ir::lower(program)?;
         let asserts = guard_ir::lower_asserts(program, &policy);
-        Ok(Exporter {
-            policy,
-            asserts,
-            limits,
+        Ok(match crate::relax::relax(&policy, &asserts) {
+            Some(r) => Exporter {
+                policy: r.policy,
+                asserts: r.asserts,
+                relaxed: true,
+                limits,
+            },
+            None => Exporter {
+                policy,
+                asserts,
+                relaxed: false,
+                limits,
+            },
         })
     }
 
@@ -139,13 +161,13 @@ impl Exporter {
         self.asserts.asserts.get(i).map(|a| a.name.as_str())
     }
 
-    /// Why assertion `i`'s model, in `reading`, is not exact (`None`: it
-    /// is). Builds the model only, which is much cheaper than `build`.
-    pub fn inexact(&self, i: usize, reading: Reading) -> Option<String> {
+    /// Why assertion `i`'s model is not exact, in each reading (`None`:
+    /// it is). Builds the model only, which is much cheaper than `build`.
+    pub fn inexact(&self, i: usize) -> Inexact {
         let model = Model::new(&self.policy, &self.asserts, i, self.limits);
-        match reading {
-            Reading::Symbolic => model.exact_symbolic.err(),
-            Reading::Enumerated => model.exact.err(),
+        Inexact {
+            symbolic: model.exact_symbolic.err(),
+            enumerated: model.exact.err(),
         }
     }
 
@@ -157,11 +179,23 @@ impl Exporter {
             Reading::Symbolic => model.exact_symbolic.clone().err(),
             Reading::Enumerated => model.exact.clone().err(),
         };
-        Ok(Built {
-            system: System::build(&model, a, reading, inexact.as_deref())?,
-            inexact,
-        })
+        let mut system = System::build(&model, a, reading, inexact.as_deref())?;
+        if self.relaxed {
+            system.header.push(
+                "relaxed as guardc searches it: each atom relating a parameter to a string \
+                 attribute is a free boolean parameter (`relax`)"
+                    .into(),
+            );
+        }
+        Ok(Built { system, inexact })
     }
+}
+
+/// Why a model is not exact, per reading (`None`: it is).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inexact {
+    pub symbolic: Option<String>,
+    pub enumerated: Option<String>,
 }
 
 /// One assertion's transition system, ready to be written.

@@ -15,6 +15,7 @@
 pub mod render;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use guard_ir::{Asserts, Event, Policy};
 
@@ -122,7 +123,7 @@ pub fn explore(
         // Valuations never share a state, so each search has its own index
         // and its own specialized events, dropped when it is done.
         let forms = event_forms(model, attrs, events);
-        let mut index: HashMap<State, usize> = HashMap::new();
+        let mut index: HashMap<State, usize, BuildHasherDefault<Fx>> = HashMap::default();
         let first = ex.states.len();
         let s = State {
             attrs: v as u32,
@@ -190,6 +191,42 @@ pub fn explore(
         }
     }
     ex
+}
+
+/// A multiply-rotate hash (the one rustc uses) for the state index: the
+/// keys are a few small integers, which SipHash spends most of the
+/// search's time on, and nothing here needs protection from chosen keys.
+#[derive(Default)]
+struct Fx(u64);
+
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_i64(&mut self, n: i64) {
+        self.write_u64(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// The events to submit under one attribute valuation, each specialized
@@ -343,7 +380,8 @@ pub struct Group {
 pub struct Graph {
     pub policy: String,
     pub groups: Vec<Group>,
-    /// Printed as a comment: the attribute valuations per group.
+    /// Per group, its attribute valuations as text (the label of its start
+    /// arrow; empty for a policy without attributes).
     pub valuation_text: Vec<String>,
     /// Why the model is not exact, if it is not.
     pub inexact: Option<String>,
@@ -585,8 +623,9 @@ fn valuations_text(model: &Model<'_>, valuations: &[usize]) -> String {
 pub struct Highlight {
     pub group: usize,
     pub nodes: BTreeSet<usize>,
-    /// Indices into the group's `edges`.
-    pub edges: BTreeSet<usize>,
+    /// Indices into the group's `edges`, each with the trace's step
+    /// numbers (from 1) that take it.
+    pub edges: BTreeMap<usize, Vec<usize>>,
 }
 
 /// Follows `trace` through the graph: the first group in which every step
@@ -602,11 +641,13 @@ pub fn highlight(graph: &Graph, trace: &Trace) -> Option<Highlight> {
     })
 }
 
-fn follow(group: &Group, steps: &[TraceStep]) -> Option<(BTreeSet<usize>, BTreeSet<usize>)> {
+type Path = (BTreeSet<usize>, BTreeMap<usize, Vec<usize>>);
+
+fn follow(group: &Group, steps: &[TraceStep]) -> Option<Path> {
     let mut nodes = BTreeSet::from([0usize]);
-    let mut edges = BTreeSet::new();
+    let mut edges: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     let mut at = 0usize;
-    for step in steps {
+    for (n, step) in steps.iter().enumerate() {
         let kind = match step.outcome {
             Outcome::Allow => Kind::Allow,
             Outcome::Escalate(g) => Kind::Escalate(g),
@@ -621,7 +662,7 @@ fn follow(group: &Group, steps: &[TraceStep]) -> Option<(BTreeSet<usize>, BTreeS
             .iter()
             .position(|e| e.from == at && e.to == To::Node(next) && e.kind == kind)?;
         nodes.insert(next);
-        edges.insert(e);
+        edges.entry(e).or_default().push(n + 1);
         at = next;
     }
     Some((nodes, edges))

@@ -133,8 +133,10 @@ pub fn human(report: &Report, sources: &SourceMap, color: bool, invariants: bool
             }
             (Status::Holds | Status::Violated, None) => {
                 format!(
-                    "{}: every execution searched, {} states",
-                    a.engine, a.states
+                    "{}: every execution searched, {} state{}",
+                    a.engine,
+                    a.states,
+                    plural(a.states)
                 )
             }
             (Status::Violated, Some(t)) => {

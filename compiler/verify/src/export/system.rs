@@ -78,6 +78,10 @@ pub struct System {
     pub steps: Vec<Step>,
 }
 
+/// The most events (times attribute groups) one export may have: past it
+/// the files would be too large for the tools to be of use.
+const MAX_EVENTS: usize = 50_000;
+
 /// The z3 constant of variable `i`, unlike any name the encoder gives.
 fn z3_name(i: usize) -> String {
     format!("guard!export!{i}")
@@ -147,6 +151,13 @@ impl System {
         } else {
             (&model.instances, model.attr_sets.clone())
         };
+        if instances.len().saturating_mul(groups.len()) > MAX_EVENTS {
+            return Err(format!(
+                "the model has {} events in {} attribute groups, more than {MAX_EVENTS} to export",
+                instances.len(),
+                groups.len()
+            ));
+        }
         let group = (groups.len() > 1).then(|| {
             vars.add(
                 "group".into(),

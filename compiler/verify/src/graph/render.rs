@@ -66,12 +66,27 @@ fn node_lines(policy: &Policy, vars: &[i64], ctx: u64) -> Vec<String> {
     lines
 }
 
-fn edge_lines(policy: &Policy, e: &Edge) -> Vec<String> {
+/// An edge's label: its events, the gates of an escalation, and the
+/// steps of a highlighted trace that take it (a loop may take several).
+fn edge_lines(policy: &Policy, e: &Edge, steps: Option<&Vec<usize>>) -> Vec<String> {
     let mut lines = e.lines.clone();
     if let Kind::Escalate(g) = e.kind {
         lines.push(format!("[escalate {}]", gates_text(policy, g)));
     }
+    if let Some(steps) = steps {
+        let list: Vec<String> = steps.iter().map(usize::to_string).collect();
+        lines.push(format!(
+            "(trace step{} {})",
+            if steps.len() == 1 { "" } else { "s" },
+            list.join(", ")
+        ));
+    }
     lines
+}
+
+/// The trace steps that take edge `i` of group `g`, when highlighted.
+fn steps_of(hl: Option<&Highlight>, g: usize, i: usize) -> Option<&Vec<usize>> {
+    hl.filter(|h| h.group == g).and_then(|h| h.edges.get(&i))
 }
 
 /// A comment block: what is drawn and what it leaves out.
@@ -139,17 +154,19 @@ fn dot(graph: &Graph, policy: &Policy, hl: Option<&Highlight>, title: &str) -> S
             );
         }
         let valuation = graph.valuation_text.get(g).map_or("", String::as_str);
-        let start_style = if lit(0) {
-            format!(", color=\"{TRACE_COLOR}\", penwidth=2.5")
-        } else {
+        let mut attrs = Vec::new();
+        if !valuation.is_empty() {
+            attrs.push(format!("label=\"{}\"", dot_escape(valuation)));
+        }
+        if lit(0) {
+            attrs.push(format!("color=\"{TRACE_COLOR}\", penwidth=2.5"));
+        }
+        let attrs = if attrs.is_empty() {
             String::new()
+        } else {
+            format!(" [{}]", attrs.join(", "))
         };
-        let _ = writeln!(
-            out,
-            "  {start} -> {} [label=\"{}\"{start_style}];",
-            node_id(graph, g, 0),
-            dot_escape(valuation)
-        );
+        let _ = writeln!(out, "  {start} -> {}{attrs};", node_id(graph, g, 0));
         let denied = format!("denied{g}");
         if group.edges.iter().any(|e| e.to == To::Denied) {
             let _ = writeln!(
@@ -162,7 +179,8 @@ fn dot(graph: &Graph, policy: &Policy, hl: Option<&Highlight>, title: &str) -> S
                 To::Node(n) => node_id(graph, g, n),
                 To::Denied => denied.clone(),
             };
-            let label = edge_lines(policy, e)
+            let steps = steps_of(hl, g, i);
+            let label = edge_lines(policy, e, steps)
                 .iter()
                 .map(|l| dot_escape(l))
                 .collect::<Vec<_>>()
@@ -175,7 +193,7 @@ fn dot(graph: &Graph, policy: &Policy, hl: Option<&Highlight>, title: &str) -> S
                     "style=dotted, color=\"{DIM_COLOR}\", fontcolor=\"{DIM_COLOR}\""
                 )),
             }
-            if hl.is_some_and(|h| h.group == g && h.edges.contains(&i)) {
+            if steps.is_some() {
                 attrs.push(format!(
                     "color=\"{TRACE_COLOR}\", fontcolor=\"{TRACE_COLOR}\", penwidth=2.5"
                 ));
@@ -258,7 +276,8 @@ fn mermaid(graph: &Graph, policy: &Policy, hl: Option<&Highlight>, title: &str) 
                 To::Node(n) => node_id(graph, g, n),
                 To::Denied => denied.clone(),
             };
-            let label = edge_lines(policy, e)
+            let steps = steps_of(hl, g, i);
+            let label = edge_lines(policy, e, steps)
                 .iter()
                 .map(|l| mermaid_escape(l))
                 .collect::<Vec<_>>()
@@ -272,7 +291,7 @@ fn mermaid(graph: &Graph, policy: &Policy, hl: Option<&Highlight>, title: &str) 
                 "  {} {arrow}|\"{label}\"| {to}",
                 node_id(graph, g, e.from)
             );
-            if hl.is_some_and(|h| h.group == g && h.edges.contains(&i)) {
+            if steps.is_some() {
                 trace_links.push(link);
             } else if e.kind == Kind::Deny {
                 dim_links.push(link);
