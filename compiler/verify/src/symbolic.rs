@@ -139,7 +139,9 @@ pub fn domain(model: &Model<'_>, f: &Frame) -> Bool {
                 0,
                 p.enums.get(usize::from(e)).map_or(1, Vec::len) as i64 - 1,
             ),
-            Type::IntRange(lo, hi) => (lo, hi),
+            // An unbounded `int` attribute may be any 64-bit value (found
+            // by the exports cross-check: it was limited to 0..1 here).
+            Type::IntRange(..) | Type::Int => int_bounds(&a.ty),
             _ => (0, 1),
         };
         parts.push(x.ge(Int::from_i64(lo)));

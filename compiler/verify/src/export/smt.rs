@@ -101,10 +101,16 @@ pub fn horn(sys: &System) -> String {
     out
 }
 
-/// Bounded reachability: `init`, then `depth` steps of `trans`, each an
-/// event that executes or "no event" (so shorter traces count), and the
-/// pattern completed at one of them. `sat` iff a trace of at most `depth`
-/// events contains the pattern.
+/// Bounded reachability: `init`, then `depth` steps, each one event that
+/// executes or "no event" (so shorter traces count), and the pattern
+/// completed at one of them. `sat` iff a trace of at most `depth` events
+/// contains the pattern.
+///
+/// Laid out as guardc's BMC asserts it: one small macro per event and one
+/// assertion per step and event (`event@t = k` implies event `k`'s step),
+/// never one big disjunction — z3 4.8.12 rewrites a `define-fun` whose
+/// body is a large `or` of terms with `ite` in time exponential in the
+/// number of disjuncts.
 pub fn bounded(sys: &System, depth: usize) -> String {
     let (reach, _) = sys.meaning();
     let mut out = header(
@@ -130,6 +136,7 @@ pub fn bounded(sys: &System, depth: usize) -> String {
             .map(|(v, n)| format!("({n} {})", sort(sys, v)))
             .collect()
     };
+    let arg_params: Vec<String> = args.iter().map(|a| format!("({a} Int)")).collect();
     let none = sys.steps.len();
     let _ = writeln!(out, "(set-logic QF_LIA)");
     let _ = writeln!(
@@ -138,56 +145,35 @@ pub fn bounded(sys: &System, depth: usize) -> String {
         params(&names).join(" "),
         term::smt(&sys.init, &name)
     );
-    let mut trans_params = params(&names);
-    trans_params.push("(event Int)".into());
-    trans_params.extend(args.iter().map(|a| format!("({a} Int)")));
-    trans_params.extend(params(&primed));
-    let _ = writeln!(
-        out,
-        "; event {none} is \"no event\": the state stays, so shorter traces count"
-    );
-    let _ = writeln!(
-        out,
-        "(define-fun trans ({}) Bool\n  (or",
-        trans_params.join(" ")
-    );
-    let stay: Vec<String> = names
-        .iter()
-        .zip(&primed)
-        .map(|(n, m)| format!("(= {m} {n})"))
-        .collect();
-    let mut stay = stay;
-    stay.insert(0, format!("(= event {none})"));
-    let _ = writeln!(out, "    {}", conjunction(stay));
+    // step_K(now, arguments, next): event K executes and leads to next;
+    // done_K(now, arguments): it completes the pattern.
+    let mut step_params = params(&names);
+    step_params.extend(arg_params.iter().cloned());
+    let done_params = step_params.join(" ");
+    step_params.extend(params(&primed));
+    let step_params = step_params.join(" ");
     for (i, st) in sys.steps.iter().enumerate() {
-        let mut parts = vec![format!("(= event {i})"), term::smt(&st.exec, &name)];
+        let mut parts = vec![term::smt(&st.exec, &name)];
         parts.extend(
             st.next
                 .iter()
                 .zip(&primed)
                 .map(|(t, m)| format!("(= {m} {})", term::smt(t, &name))),
         );
-        let _ = writeln!(out, "    ; event {i}: {}", super::comment(&st.label));
-        let _ = writeln!(out, "    {}", conjunction(parts));
+        let _ = writeln!(out, "; event {i}: {}", super::comment(&st.label));
+        let _ = writeln!(
+            out,
+            "(define-fun step_{i} ({step_params}) Bool\n  {})",
+            conjunction(parts)
+        );
+        if st.done != T::Bool(false) {
+            let _ = writeln!(
+                out,
+                "(define-fun done_{i} ({done_params}) Bool\n  {})",
+                term::smt(&st.done, &name)
+            );
+        }
     }
-    out.push_str("  ))\n");
-    let mut goal_params = params(&names);
-    goal_params.push("(event Int)".into());
-    goal_params.extend(args.iter().map(|a| format!("({a} Int)")));
-    let goals: Vec<String> = sys
-        .steps
-        .iter()
-        .enumerate()
-        .filter(|(_, st)| st.done != T::Bool(false))
-        .map(|(i, st)| format!("(and (= event {i}) {})", term::smt(&st.done, &name)))
-        .collect();
-    let _ = writeln!(
-        out,
-        "; the pattern completes with the event (which executes: `trans` holds)\n\
-         (define-fun goal ({}) Bool\n  {})",
-        goal_params.join(" "),
-        disjunction(goals, "\n    ")
-    );
     let at = |t: usize| -> Vec<String> { names.iter().map(|n| format!("{n}@{t}")).collect() };
     for t in 0..=depth {
         for (v, n) in at(t).iter().enumerate() {
@@ -196,20 +182,49 @@ pub fn bounded(sys: &System, depth: usize) -> String {
     }
     for t in 0..depth {
         let _ = writeln!(out, "(declare-fun event@{t} () Int)");
+        let _ = writeln!(out, "(declare-fun done@{t} () Bool)");
         for a in &args {
             let _ = writeln!(out, "(declare-fun {a}@{t} () Int)");
         }
     }
     let _ = writeln!(out, "(assert {})", app("init", &at(0)));
-    let mut reached = Vec::with_capacity(depth);
+    let _ = writeln!(
+        out,
+        "; step t: event@t is the event taken, {none} for \"no event\" (the \
+         state stays); done@t: it completes the pattern"
+    );
     for t in 0..depth {
-        let mut now = at(t);
-        now.push(format!("event@{t}"));
-        now.extend(args.iter().map(|a| format!("{a}@{t}")));
-        reached.push(app("goal", &now));
-        now.extend(at(t + 1));
-        let _ = writeln!(out, "(assert {})", app("trans", &now));
+        let (now, next) = (at(t), at(t + 1));
+        let mut with_args = now.clone();
+        with_args.extend(args.iter().map(|a| format!("{a}@{t}")));
+        let mut full = with_args.clone();
+        full.extend(next.iter().cloned());
+        let _ = writeln!(out, "(assert (and (<= 0 event@{t}) (<= event@{t} {none})))");
+        let stay: Vec<String> = now
+            .iter()
+            .zip(&next)
+            .map(|(n, m)| format!("(= {m} {n})"))
+            .chain(std::iter::once(format!("(not done@{t})")))
+            .collect();
+        let _ = writeln!(
+            out,
+            "(assert (=> (= event@{t} {none}) {}))",
+            conjunction(stay)
+        );
+        for (i, st) in sys.steps.iter().enumerate() {
+            let done = if st.done == T::Bool(false) {
+                format!("(not done@{t})")
+            } else {
+                format!("(= done@{t} {})", app(&format!("done_{i}"), &with_args))
+            };
+            let _ = writeln!(
+                out,
+                "(assert (=> (= event@{t} {i}) (and {} {done})))",
+                app(&format!("step_{i}"), &full)
+            );
+        }
     }
+    let reached: Vec<String> = (0..depth).map(|t| format!("done@{t}")).collect();
     let _ = writeln!(out, "(assert {})", disjunction(reached, " "));
     out.push_str("(check-sat)\n");
     out
