@@ -144,7 +144,8 @@ fn query(enc: &Encoder<'_, '_>, a: &Assert, budget: Budget) -> Result<Chc, Strin
                     // libz3 4.8.12 on a random policy, seed 233).
                     SatResult::Sat => {
                         return Ok(Chc::Unknown(format!(
-                            "Spacer's invariant fails its {what} re-check, so it proves nothing: {}",
+                            "Spacer's invariant fails its {what} re-check, so it proves \
+                             nothing: {}",
                             i.simplify()
                         )))
                     }
