@@ -1,0 +1,1 @@
+../../../tree-sitter-guard/queries/folds.scm

@@ -1,0 +1,1 @@
+../../../tree-sitter-guard/queries/highlights.scm
