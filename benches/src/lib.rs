@@ -4,6 +4,8 @@
 
 use std::fmt::Write;
 
+pub mod scaling;
+
 /// A policy of roughly `lines` lines: groups of tools, each with typed
 /// parameters, allow/deny/escalate rules with conditions, an effect block,
 /// an assertion and a test; plus shared state, gates, labels, channels and

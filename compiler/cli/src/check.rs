@@ -34,6 +34,13 @@ pub fn run(args: &CheckArgs) -> u8 {
     if args.deep {
         deep_lints(&mut checked);
     }
+    if let Some(manifest) = &args.mcp_manifest {
+        let prefix = args.tool_prefix.as_deref().unwrap_or("");
+        if let Err(e) = crate::manifest::check(&mut checked, manifest, prefix) {
+            eprintln!("{e}");
+            return EXIT_INPUT;
+        }
+    }
     input_errors.extend(
         checked
             .io_errors

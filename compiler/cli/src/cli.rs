@@ -65,6 +65,128 @@ pub enum Command {
     /// policy has errors (or --trace names no assertion), 2 usage or
     /// input/output errors, 3 the machine has more than --max-nodes states.
     Graph(GraphArgs),
+    /// Run the language server on stdin/stdout (for editors; see
+    /// editors/).
+    Lsp,
+    /// Write Guard declarations from another system's description, e.g.
+    /// `guardc import mcp --from tools.json` (see docs/proxy.md).
+    Import(ImportArgs),
+    /// Put a policy in front of an MCP server: relay JSON-RPC over stdio,
+    /// decide every `tools/call`, park escalations for an approver, log
+    /// decisions (see docs/proxy.md).
+    ///
+    /// Exit status: 0 the client closed the stream, 1 the server exited
+    /// under the proxy, 2 usage or input errors.
+    Proxy(Box<ProxyArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct ProxyArgs {
+    /// A `.guard` policy (compiled in memory) or a `.gbc` image.
+    #[arg(long, value_name = "FILE")]
+    pub policy: PathBuf,
+    /// A session attribute, `NAME=VALUE` (repeatable).
+    #[arg(long = "attr", value_name = "NAME=VALUE")]
+    pub attrs: Vec<String>,
+    /// Put before MCP tool names to get policy tool names: with `fs.`, the
+    /// server's `write_file` is the policy's `fs.write_file`.
+    #[arg(long, value_name = "SERVER.")]
+    pub tool_prefix: Option<String>,
+    /// Decide the text of tool results as outputs on this channel (its
+    /// deny and redact rules apply before the client sees the result).
+    #[arg(long, value_name = "CHANNEL")]
+    pub result_channel: Option<String>,
+    /// Append the decision log (JSON Lines) to FILE; `-` is stderr.
+    #[arg(long, value_name = "FILE|-")]
+    pub log: Option<PathBuf>,
+    /// Erase this field of each logged input (an RFC 6901 JSON pointer
+    /// into `input`, e.g. `/args/body`; repeatable).
+    #[arg(long, value_name = "JSON_POINTER")]
+    pub log_redact: Vec<String>,
+    /// `enforce` decisions, or `shadow`: decide and log, forward all.
+    #[arg(long, value_enum, default_value_t = ProxyMode::Enforce)]
+    pub mode: ProxyMode,
+    /// Ask this shell command about each escalation (the decision as JSON
+    /// on stdin; exit 0 approves, anything else rejects).
+    #[arg(long, value_name = "CMD", conflicts_with = "approvals")]
+    pub approver: Option<String>,
+    /// Serve pending approvals on this loopback address: GET /pending,
+    /// POST /approve/<ticket>, POST /reject/<ticket>.
+    #[arg(long, value_name = "127.0.0.1:PORT")]
+    pub approvals: Option<std::net::SocketAddr>,
+    /// Seconds to wait for an approver when the gate sets no timeout
+    /// (default: wait as long as it takes).
+    #[arg(long, value_name = "SECS")]
+    pub approval_timeout: Option<u64>,
+    /// Keep the session's state in DIR and resume it on restart.
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// The session id (the state file's name; default `default` with
+    /// --state-dir, else a random id).
+    #[arg(long, value_name = "ID")]
+    pub session: Option<String>,
+    /// The MCP server to run, after `--`.
+    #[arg(
+        last = true,
+        required_unless_present = "listen",
+        conflicts_with = "listen",
+        value_name = "SERVER_CMD"
+    )]
+    pub server: Vec<String>,
+    /// Serve Streamable HTTP at http://ADDR/mcp instead of stdio, in front
+    /// of --upstream (a loopback address unless --listen-any).
+    #[arg(long, value_name = "127.0.0.1:PORT", requires = "upstream")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// The upstream Streamable HTTP MCP endpoint, `http://HOST:PORT/mcp`.
+    #[arg(long, value_name = "URL", requires = "listen")]
+    pub upstream: Option<String>,
+    /// Allow --listen on an address that is not loopback.
+    #[arg(long, requires = "listen")]
+    pub listen_any: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProxyMode {
+    Enforce,
+    Shadow,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(subcommand)]
+    pub kind: ImportKind,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportKind {
+    /// Tool declarations from an MCP server's `tools/list`: a saved answer
+    /// (`--from tools.json`: the JSON-RPC response, its `result`, or an
+    /// array of tools) or the running server (`-- SERVER_CMD ARGS...`,
+    /// spoken to over stdio).
+    ///
+    /// Exit status: 0 written, 1 the output did not format (a bug), 2 the
+    /// input could not be read or the server failed.
+    Mcp(ImportMcpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportMcpArgs {
+    /// A saved `tools/list` answer.
+    #[arg(long, value_name = "FILE", conflicts_with = "server")]
+    pub from: Option<std::path::PathBuf>,
+    /// The dotted prefix the proxy puts before the server's tool names,
+    /// e.g. `everything.` (see `guardc proxy --tool-prefix`).
+    #[arg(long, value_name = "NAME.")]
+    pub prefix: Option<String>,
+    /// Write the declarations to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+    /// Seconds to wait for the server's answers, in all.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub timeout: u64,
+    /// The server to ask, after `--`.
+    #[arg(last = true, value_name = "SERVER_CMD")]
+    pub server: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -133,6 +255,10 @@ pub struct ProveArgs {
     /// Print the inductive invariant of each proof (symbolic engines).
     #[arg(long)]
     pub invariant: bool,
+    /// Prove up to N assertions at once (default: one per CPU). Answers do
+    /// not depend on it.
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<usize>,
     /// Instead of proving, write each assertion's model for an independent
     /// tool: `horn` (z3), `smt2` (z3, cvc5; bounded by --bmc-depth),
     /// `pml` (SPIN). To stdout, to `-o FILE` (one assertion), or one file
@@ -212,6 +338,19 @@ pub struct EvalArgs {
     /// Read events from this JSON Lines file instead of stdin.
     #[arg(long, value_name = "FILE")]
     pub events: Option<PathBuf>,
+    /// Re-decide a proxy decision log under this policy and report every
+    /// decision that would change (exit 1 if any, 0 if none).
+    #[arg(long, value_name = "DECISIONS.jsonl", conflicts_with_all = ["events", "attrs"])]
+    pub replay: Option<PathBuf>,
+    /// How `--replay` reports: a table on stdout, or one JSON document.
+    #[arg(long, value_enum, default_value_t = ReplayFormat::Table, requires = "replay")]
+    pub replay_format: ReplayFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReplayFormat {
+    Table,
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -243,6 +382,17 @@ pub struct CheckArgs {
     /// never when NO_COLOR is set.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+
+    /// Compare the policies' tools with an MCP server's `tools/list`
+    /// answer (W0601–W0604): tools and parameters the server lacks, types
+    /// that differ, required parameters the policy lacks.
+    #[arg(long, value_name = "TOOLS.json")]
+    pub mcp_manifest: Option<PathBuf>,
+
+    /// With --mcp-manifest: only policy tools under this prefix (e.g.
+    /// `everything.`) are the server's, named without it on the server.
+    #[arg(long, value_name = "NAME.", requires = "mcp_manifest")]
+    pub tool_prefix: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

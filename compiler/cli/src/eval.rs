@@ -20,6 +20,9 @@ use crate::cli::EvalArgs;
 use crate::compile::load;
 
 pub fn run(args: &EvalArgs) -> u8 {
+    if let Some(log) = &args.replay {
+        return crate::replay::run(args, log);
+    }
     let loaded = match load(&args.policy) {
         Ok(l) => l,
         Err(code) => return code,

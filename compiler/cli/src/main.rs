@@ -13,7 +13,13 @@ mod eval;
 mod explain;
 mod fmt;
 mod graph;
+mod import;
+mod lsp;
+mod manifest;
+mod mcp;
 mod prove;
+mod proxy;
+mod replay;
 mod test;
 mod walk;
 
@@ -35,6 +41,9 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval::run(args),
         Command::Prove(args) => prove::run(args),
         Command::Graph(args) => graph::run(args),
+        Command::Lsp => lsp::run(),
+        Command::Import(args) => import::run(args),
+        Command::Proxy(args) => proxy::run(args),
     };
     ExitCode::from(code)
 }

@@ -71,6 +71,7 @@ pub fn run(args: &ProveArgs) -> u8 {
             timeout_ms: args.timeout,
         },
         bmc_depth: args.bmc_depth,
+        threads: args.jobs.unwrap_or(Options::default().threads),
         ..Options::default()
     };
     if let Some(format) = args.emit {
@@ -254,6 +255,10 @@ fn json_report(
             obj.insert("engine".into(), json!(a.engine));
             obj.insert("states".into(), json!(a.states));
             obj.insert("depth".into(), json!(a.depth));
+            obj.insert(
+                "time_ms".into(),
+                json!((a.elapsed.as_secs_f64() * 1e6).round() / 1e3),
+            );
             obj.insert(
                 "location".into(),
                 json!({ "file": at_file, "line": line, "column": column }),

@@ -104,10 +104,65 @@ codes! {
     E0304 => "Missing argument in a test step",
     E0305 => "Gate field has an invalid value",
 
-    // Bytecode. E0410–E0499 are the runtime's own codes (image format,
-    // validation, sessions, tickets, JSON events), listed in
-    // runtime/README.md; they are reserved here and never reused.
+    // Bytecode.
     E0401 => "Policy exceeds a limit of the bytecode format",
+
+    // The runtime's own codes, E0410–E0499 (runtime/src/error.rs and
+    // runtime/src/json.rs, table in runtime/README.md). The runtime does
+    // not depend on the compiler, so it returns them as strings; they are
+    // listed here so that `guardc explain` and SARIF know them, and
+    // compiler/cli/tests/runtime_codes.rs keeps the two lists equal.
+    // Image format.
+    E0410 => "Not a Guard image",
+    E0411 => "Unsupported image format version",
+    E0412 => "Unknown image header flags",
+    E0413 => "Truncated image",
+    E0414 => "Trailing bytes after the image",
+    E0415 => "Image checksum mismatch",
+    E0416 => "Unknown image section",
+    E0417 => "Image section out of order",
+    E0418 => "Required image section missing",
+    E0419 => "Non-zero reserved bytes in a section header",
+    E0420 => "Section length does not match its payload",
+    E0421 => "String in an image is not UTF-8",
+    E0422 => "Unknown tag in an image",
+    E0423 => "Type nested too deeply in an image",
+    // Image validation.
+    E0430 => "Index out of range in an image",
+    E0431 => "More items than the image format allows",
+    E0432 => "Duplicate name in an image",
+    E0433 => "Code reference out of bounds",
+    E0434 => "Unknown opcode",
+    E0435 => "Instruction truncated at the end of its block",
+    E0436 => "Bad jump target",
+    E0437 => "Unreachable instruction",
+    E0438 => "Stack underflow",
+    E0439 => "Stack deeper than the limit",
+    E0440 => "Paths merge with different stacks",
+    E0441 => "Operand of the wrong type",
+    E0442 => "Code block does not end in `ret`",
+    E0443 => "Code block returns the wrong value",
+    E0444 => "Instruction not allowed in this context",
+    E0445 => "Malformed constant",
+    E0446 => "Malformed state variable",
+    E0447 => "Parameter or attribute type not allowed",
+    E0448 => "Regular expression in an image does not compile",
+    // Sessions.
+    E0450 => "Unknown session attribute",
+    E0451 => "Session attribute given twice",
+    E0452 => "Session attribute value does not have its type",
+    E0453 => "Not a session snapshot",
+    E0454 => "Snapshot of another image",
+    E0455 => "Corrupt session snapshot",
+    // Tickets.
+    E0460 => "No such pending ticket",
+    E0461 => "Approval for another event than the escalated one",
+    // JSON events.
+    E0470 => "Event is not valid JSON",
+    E0471 => "Event is not a JSON object",
+    E0472 => "Unknown field in an event",
+    E0473 => "Missing field in an event",
+    E0474 => "Event field of the wrong JSON type",
 
     // Verification (`guardc prove`).
     E0501 => "Assertion is violated",
@@ -118,6 +173,15 @@ codes! {
     W0503 => "`allow` is always overridden",
     W0504 => "Escalation never happens",
     W0505 => "Effect can leave its state's range",
+
+    // The MCP manifest check (`guardc check --mcp-manifest`). E0601–E0609
+    // are the input errors of `guardc import mcp` and the manifest reader
+    // (bad JSON, wrong shape, I/O, a failing server), listed in
+    // docs/proxy.md; they are reserved here and never reused.
+    W0601 => "Tool is not offered by the MCP server",
+    W0602 => "Parameter is not accepted by the MCP server",
+    W0603 => "Parameter type differs from the MCP server's schema",
+    W0604 => "Declaration lacks a parameter the MCP server requires",
 
     // Warnings (lints).
     W0001 => "State variable is never read",
@@ -141,6 +205,16 @@ codes! {
 }
 
 impl Code {
+    /// Whether this is one of the runtime's codes (E0410–E0499): reported
+    /// when an image is loaded, a session opened or an event decided, never
+    /// by checking Guard source.
+    pub fn is_runtime(self) -> bool {
+        self.as_str()
+            .strip_prefix("E04")
+            .and_then(|n| n.parse::<u8>().ok())
+            .is_some_and(|n| n >= 10)
+    }
+
     pub fn severity(self) -> Severity {
         if self.as_str().starts_with('W') {
             Severity::Warning

@@ -7,9 +7,9 @@
 
 use std::collections::HashMap;
 
-use guard_ir::Assert;
+use guard_ir::{Assert, BinOp, Expr, ExprKind, Verdict};
 
-use crate::eval::{decide, Env, Outcome, Specialized};
+use crate::eval::{decide, fold, Env, Outcome, Specialized};
 use crate::model::Model;
 use crate::monitor::{advance, specialize, step_matches_spec, Active};
 use crate::trace::{Trace, TraceStep};
@@ -61,7 +61,10 @@ pub fn search(model: &Model<'_>, a: &Assert, max_states: usize) -> Search {
     // Every event specialized once per attribute valuation: what does not
     // depend on the state (regexes, string tests on the arguments) is
     // computed here, not in every state.
-    type Spec = Vec<(Specialized, Vec<Option<Option<guard_ir::Expr>>>)>;
+    type Spec = (
+        Vec<(Specialized, Vec<Option<Option<guard_ir::Expr>>>)>,
+        Vec<usize>,
+    );
     let mut specs: Vec<Option<Spec>> = vec![None; model.attr_sets.len()];
     let mut head = 0;
     let mut depth = 0;
@@ -72,8 +75,8 @@ pub fn search(model: &Model<'_>, a: &Assert, max_states: usize) -> Search {
         let d = edges[here].as_ref().map_or(0, |e| e.depth);
         depth = depth.max(d);
         let attrs = &model.attr_sets[node.attrs as usize];
-        let spec = specs[node.attrs as usize].get_or_insert_with(|| {
-            model
+        let (spec, reps) = specs[node.attrs as usize].get_or_insert_with(|| {
+            let spec: Vec<_> = model
                 .instances
                 .iter()
                 .map(|inst| {
@@ -91,9 +94,14 @@ pub fn search(model: &Model<'_>, a: &Assert, max_states: usize) -> Search {
                         specialize(a, inst, &env),
                     )
                 })
-                .collect()
+                .collect();
+            let reps = representatives(model, attrs, &spec);
+            (spec, reps)
         });
-        for (k, inst) in model.instances.iter().enumerate() {
+        for &k in reps.iter() {
+            let Some(inst) = model.instances.get(k) else {
+                continue;
+            };
             let (event, steps) = &spec[k];
             let env = Env {
                 policy: model.policy,
@@ -157,6 +165,152 @@ pub fn search(model: &Model<'_>, a: &Assert, max_states: usize) -> Search {
 
 /// The trace from an initial node to `at`, re-deciding each event to
 /// recover its outcome and rules.
+/// One instance per class of instances that no state can tell apart: the
+/// same specialised rules, effects, result labels and step guards, once
+/// everything that depends only on the event's arguments and the
+/// attributes is folded. From any state they are denied alike or lead to
+/// the same successor and advance the monitor alike, so searching one of
+/// them (the first, which keeps traces the same) is searching all of them.
+/// Where folding leaves something that still reads the event (an absent
+/// parameter, a list), the arguments themselves join the key, so such
+/// instances are only merged with identical ones.
+fn representatives(
+    model: &Model<'_>,
+    attrs: &[crate::value::Value],
+    spec: &[(Specialized, Vec<Option<Option<guard_ir::Expr>>>)],
+) -> Vec<usize> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut reps = Vec::new();
+    for (k, (inst, (event, steps))) in model.instances.iter().zip(spec).enumerate() {
+        let env = Env {
+            policy: model.policy,
+            regexes: &model.regexes,
+            attrs,
+            state: &[],
+            ctx: 0,
+            args: &inst.args,
+            text: inst.text.as_deref(),
+        };
+        let effects: Vec<_> = event
+            .effects
+            .iter()
+            .map(|e| {
+                (
+                    e.guard.as_ref().map(|g| fold(&env, g)),
+                    e.assigns
+                        .iter()
+                        .map(|(v, x)| (*v, fold(&env, x)))
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .collect();
+        let rules: Vec<(Verdict, Option<Expr>)> = event
+            .rules
+            .iter()
+            .map(|r| (r.verdict, r.guard.as_ref().map(simplify)))
+            .filter(|(_, g)| {
+                !matches!(
+                    g,
+                    Some(Expr {
+                        kind: ExprKind::Bool(false),
+                        ..
+                    })
+                )
+            })
+            .collect();
+        // A deny rule that always holds denies the event in every state
+        // (whatever else raises, an exception denies too): it is never a
+        // transition.
+        let always_denied = rules.iter().any(|(v, g)| {
+            *v == Verdict::Deny
+                && matches!(
+                    g,
+                    None | Some(Expr {
+                        kind: ExprKind::Bool(true),
+                        ..
+                    })
+                )
+        });
+        if always_denied {
+            continue;
+        }
+        let mut key = format!("{rules:?}|{effects:?}|{}|{steps:?}", event.labels);
+        if key.contains("Param(") || key.contains("Has(") || key.contains("Text") {
+            key.push_str(&format!("|{:?}|{:?}", inst.args, inst.text));
+        }
+        key.push_str(&format!("|{:?}", inst.event));
+        if let std::collections::hash_map::Entry::Vacant(v) = seen.entry(key) {
+            v.insert(k);
+            reps.push(k);
+        }
+    }
+    reps
+}
+
+/// Boolean simplification of a folded guard: constants absorbed where
+/// that cannot hide an exception. `x && false` is `false` only when `x`
+/// cannot raise (evaluation goes left to right, and a raise denies).
+fn simplify(e: &Expr) -> Expr {
+    let b = |v: bool| Expr {
+        kind: ExprKind::Bool(v),
+        ty: e.ty.clone(),
+    };
+    match &e.kind {
+        ExprKind::Not(x) => match simplify(x).kind {
+            ExprKind::Bool(v) => b(!v),
+            k => Expr {
+                kind: ExprKind::Not(Box::new(Expr {
+                    kind: k,
+                    ty: x.ty.clone(),
+                })),
+                ty: e.ty.clone(),
+            },
+        },
+        ExprKind::Binary {
+            op: op @ (BinOp::And | BinOp::Or),
+            lhs,
+            rhs,
+        } => {
+            let (l, r) = (simplify(lhs), simplify(rhs));
+            // `absorb` is the value that decides the operator alone.
+            let absorb = *op == BinOp::Or;
+            match (&l.kind, &r.kind) {
+                (ExprKind::Bool(v), _) if *v == absorb => b(absorb),
+                (ExprKind::Bool(_), _) => r,
+                (_, ExprKind::Bool(v)) if *v != absorb => l,
+                (_, ExprKind::Bool(_)) if cannot_raise(&l) => b(absorb),
+                _ => Expr {
+                    kind: ExprKind::Binary {
+                        op: *op,
+                        lhs: Box::new(l),
+                        rhs: Box::new(r),
+                    },
+                    ty: e.ty.clone(),
+                },
+            }
+        }
+        _ => e.clone(),
+    }
+}
+
+/// Whether evaluating `e` can never raise (no absent parameter, no
+/// arithmetic, nothing but state, context and constants compared).
+fn cannot_raise(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Bool(_)
+        | ExprKind::Int(_)
+        | ExprKind::Str(_)
+        | ExprKind::Enum { .. }
+        | ExprKind::State(_)
+        | ExprKind::CtxHas(_) => true,
+        ExprKind::Not(x) => cannot_raise(x),
+        ExprKind::Binary { op, lhs, rhs } => {
+            !matches!(op, BinOp::Add | BinOp::Sub) && cannot_raise(lhs) && cannot_raise(rhs)
+        }
+        _ => false,
+    }
+}
+
 fn rebuild(model: &Model<'_>, nodes: &[Node], edges: &[Option<Edge>], at: usize) -> Trace {
     let mut path = Vec::new();
     let mut cur = at;

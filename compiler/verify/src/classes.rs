@@ -47,6 +47,7 @@ use guard_ir as ir;
 use crate::value::Value;
 
 pub use coupling::coupling;
+pub(crate) use expr::visit as visit_expr;
 
 /// The most witnesses one subject gets; past it the classes are reported
 /// inexact and the witnesses are a sample.
@@ -101,6 +102,70 @@ pub fn witnesses(
 /// [`witnesses`] with the policy's enum table (`ir::Policy::enums`), so
 /// that enum subjects get every variant.
 pub fn witnesses_with_enums(
+    subject: Subject,
+    ty: &ir::Type,
+    optional: bool,
+    exprs: &[&ir::Expr],
+    regexes: &[String],
+    enums: Option<&[Vec<String>]>,
+) -> Witnesses {
+    // Classification is a pure function of its arguments, and the same
+    // parameter is classified again for every assertion, deep lint and
+    // concretisation attempt of a run: remember the answers. The key is
+    // the arguments' full debug rendering (regex texts included), so two
+    // different questions never share an answer.
+    let key = format!("{subject:?}|{ty:?}|{optional}|{exprs:?}|{regexes:?}|{enums:?}");
+    if let Some(hit) = memo::get(&key) {
+        return hit;
+    }
+    let computed = classify(subject, ty, optional, exprs, regexes, enums);
+    memo::put(key, &computed);
+    computed
+}
+
+/// Forgets every remembered classification, so that the next run pays for
+/// its own (benchmarks compare engines from a cold start with it).
+pub fn forget_classifications() {
+    memo::clear();
+}
+
+/// A bounded, process-wide memo of classifications.
+mod memo {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+
+    use super::Witnesses;
+
+    /// Beyond this many entries the memo starts over (a long-lived process,
+    /// such as the language server, proves many versions of a policy).
+    const CAPACITY: usize = 4096;
+
+    fn table() -> &'static Mutex<HashMap<String, Witnesses>> {
+        static TABLE: OnceLock<Mutex<HashMap<String, Witnesses>>> = OnceLock::new();
+        TABLE.get_or_init(|| Mutex::new(HashMap::new()))
+    }
+
+    pub(super) fn get(key: &str) -> Option<Witnesses> {
+        // A poisoned lock only means another thread panicked mid-insert of
+        // a whole value; the map itself is still consistent.
+        let t = table().lock().unwrap_or_else(|e| e.into_inner());
+        t.get(key).cloned()
+    }
+
+    pub(super) fn clear() {
+        table().lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    pub(super) fn put(key: String, w: &Witnesses) {
+        let mut t = table().lock().unwrap_or_else(|e| e.into_inner());
+        if t.len() >= CAPACITY {
+            t.clear();
+        }
+        t.insert(key, w.clone());
+    }
+}
+
+fn classify(
     subject: Subject,
     ty: &ir::Type,
     optional: bool,

@@ -27,10 +27,14 @@ pub mod monitor;
 pub mod relax;
 pub mod replay;
 pub mod report;
+pub mod slice;
 pub mod spacer;
 pub mod symbolic;
 pub mod trace;
 pub mod value;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use guard_check::hir;
 use guard_diagnostics::{Diagnostic, SourceMap, Span};
@@ -43,9 +47,9 @@ use crate::trace::Trace;
 /// Which engine answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
-    /// Breadth-first search while the estimated state space is at most
-    /// `Options::bfs_states` and the enumerated model is exact, Spacer
-    /// (with BMC for traces) otherwise.
+    /// Breadth-first search when the enumerated model is exact and the
+    /// search ends within `Options::bfs_states` states, Spacer (with BMC
+    /// for traces) otherwise.
     Auto,
     Bfs,
     Spacer,
@@ -58,13 +62,18 @@ pub struct Options {
     pub engine: Engine,
     /// The most model states one search may visit.
     pub max_states: usize,
-    /// `Auto` picks BFS up to this estimated state space.
+    /// `Auto` answers with BFS when the search ends within this many
+    /// states (or the estimated space is this small).
     pub bfs_states: u128,
     /// Z3's limits per query.
     pub budget: symbolic::Budget,
     /// The deepest BMC unrolling.
     pub bmc_depth: usize,
     pub limits: Limits,
+    /// Threads proving independent assertions at once (1: one at a time).
+    /// Answers do not depend on it: every engine is deterministic and each
+    /// assertion is searched on its own.
+    pub threads: usize,
 }
 
 impl Default for Options {
@@ -79,6 +88,7 @@ impl Default for Options {
             },
             bmc_depth: 40,
             limits: Limits::default(),
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
 }
@@ -113,6 +123,8 @@ pub struct Answer {
     /// States visited and the depth (events) the search covered.
     pub states: usize,
     pub depth: usize,
+    /// Wall-clock time this assertion took (model, search, certification).
+    pub elapsed: Duration,
 }
 
 /// Everything one `prove` run found.
@@ -148,13 +160,15 @@ pub fn prove(
         Some(r) => (&r.policy, &r.asserts),
         None => (&policy, &asserts),
     };
-    let mut inexact = None;
-    let mut answers = Vec::new();
-    for (i, original) in asserts.asserts.iter().enumerate() {
-        let model = Model::new(mp, ma, i, options.limits);
-        if let (None, Err(why)) = (&inexact, &model.exact) {
-            inexact = Some(why.clone());
-        }
+    // Assertions are independent: each gets its own model, and z3's
+    // context is thread-local, so they are proved on as many threads as
+    // the machine has (answers keep the source order whatever finishes
+    // first).
+    let prove_one = |i: usize, original: &guard_ir::Assert| {
+        let started = Instant::now();
+        // Each assertion is searched on its cone of influence (`slice`).
+        let sliced = ma.asserts.get(i).and_then(|a| slice::slice(mp, a));
+        let model = Model::new(sliced.as_ref().unwrap_or(mp), ma, i, options.limits);
         let cert = Certifier {
             image: &image,
             policy: &policy,
@@ -162,8 +176,57 @@ pub fn prove(
             regexes: &asserts.regexes,
             relaxed: relaxed.as_ref(),
         };
-        answers.push(answer(&model, &cert, &ma.asserts[i], options));
-    }
+        let mut ans = answer(&model, &cert, &ma.asserts[i], options);
+        ans.elapsed = started.elapsed();
+        (model.exact.err(), ans)
+    };
+    let n = asserts.asserts.len();
+    let threads = options.threads.max(1).min(n.max(1));
+    let results: Vec<(Option<String>, Answer)> = if threads <= 1 {
+        asserts
+            .asserts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| prove_one(i, a))
+            .collect()
+    } else {
+        let next = AtomicUsize::new(0);
+        let mut slots: Vec<Option<(Option<String>, Answer)>> = vec![None; n];
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut done = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(a) = asserts.asserts.get(i) else {
+                                break;
+                            };
+                            done.push((i, prove_one(i, a)));
+                        }
+                        done
+                    })
+                })
+                .collect();
+            for w in workers {
+                // A panicking worker is a bug; re-raise it on this thread
+                // rather than report the assertions it held as proved.
+                match w.join() {
+                    Ok(done) => {
+                        for (i, r) in done {
+                            if let Some(slot) = slots.get_mut(i) {
+                                *slot = Some(r);
+                            }
+                        }
+                    }
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+        });
+        slots.into_iter().flatten().collect()
+    };
+    let inexact = results.iter().find_map(|(why, _)| why.clone());
+    let answers: Vec<Answer> = results.into_iter().map(|(_, a)| a).collect();
     Ok(Report {
         policy,
         asserts,
@@ -203,6 +266,7 @@ fn answer(
         invariant: None,
         states: 0,
         depth: 0,
+        elapsed: Duration::ZERO,
     };
     if a.steps.len() > monitor::MAX_STEPS {
         ans.status = Status::Unknown(format!(
@@ -214,11 +278,24 @@ fn answer(
     let engine = match options.engine {
         // BFS is authoritative only on an exact model; the symbolic engines
         // need no classes for integers, so they may be exact where it is not.
-        Engine::Auto
-            if model.estimate(a) <= options.bfs_states
-                && (model.exact.is_ok() || model.exact_symbolic.is_err()) =>
-        {
-            Engine::Bfs
+        Engine::Auto if model.exact.is_ok() || model.exact_symbolic.is_err() => {
+            if model.exact_symbolic.is_ok() && model.estimate(a) > options.bfs_states {
+                // The estimate is a product of every variable's range and
+                // is usually far above what is reachable: search the real
+                // space up to the limit, and only hand a larger one to
+                // Spacer (which then pays nothing for the attempt's
+                // answer: BFS found no trace within the states it saw).
+                let cap = usize::try_from(options.bfs_states).unwrap_or(usize::MAX);
+                match bfs::search(model, a, cap.min(options.max_states)) {
+                    Search::Limit { .. } => Engine::Spacer,
+                    done => {
+                        bfs_answer(model, image, a, done, &mut ans);
+                        return ans;
+                    }
+                }
+            } else {
+                Engine::Bfs
+            }
         }
         Engine::Auto => Engine::Spacer,
         e => e,
@@ -242,23 +319,38 @@ fn answer(
                 }
             }
         }
-        _ => match bfs::search(model, a, options.max_states) {
-            Search::Found(trace) => found(model, image, trace, &mut ans),
-            Search::Exhausted { states, depth } => {
-                ans.states = states;
-                ans.depth = depth;
-                exhausted(model, a, &mut ans);
-            }
-            Search::Limit { states, depth } => {
-                ans.states = states;
-                ans.depth = depth;
-                ans.status = Status::Unknown(format!(
-                    "the search stopped after {states} states; no trace of {depth} events or fewer"
-                ));
-            }
-        },
+        _ => {
+            let search = bfs::search(model, a, options.max_states);
+            bfs_answer(model, image, a, search, &mut ans);
+        }
     }
     ans
+}
+
+/// Reports what a breadth-first search found.
+fn bfs_answer(
+    model: &Model<'_>,
+    image: &Certifier<'_>,
+    a: &guard_ir::Assert,
+    search: Search,
+    ans: &mut Answer,
+) {
+    ans.engine = "bfs";
+    match search {
+        Search::Found(trace) => found(model, image, trace, ans),
+        Search::Exhausted { states, depth } => {
+            ans.states = states;
+            ans.depth = depth;
+            exhausted(model, a, ans);
+        }
+        Search::Limit { states, depth } => {
+            ans.states = states;
+            ans.depth = depth;
+            ans.status = Status::Unknown(format!(
+                "the search stopped after {states} states; no trace of {depth} events or fewer"
+            ));
+        }
+    }
 }
 
 /// A trace an engine found: made concrete if the model was relaxed,
