@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -502,10 +503,10 @@ def test_every_protocol_revision_is_relayed_byte_for_byte(tmp_path, revision):
     root.mkdir()
     (root / "a.txt").write_text("a")
     lines = [
-        # Odd spacing and a field no revision defines: nothing is
+        # Odd spacing and a parameter no revision defines: nothing is
         # re-serialised, so the server sees exactly this.
         '{"jsonrpc":"2.0", "id":"init-1", "method":"initialize", "params":{"protocolVersion":"%s",'
-        '"capabilities":{},"clientInfo":{"name":"raw","version":"1"}}, "x-future":[1,2]}' % revision,
+        '"capabilities":{},"clientInfo":{"name":"raw","version":"1"}, "x-future":[1,2]}}' % revision,
         '{"jsonrpc":"2.0","method":"notifications/initialized"}',
         '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"list_directory",'
         '"arguments":{"path":"%s"}}}' % root,
@@ -516,6 +517,10 @@ def test_every_protocol_revision_is_relayed_byte_for_byte(tmp_path, revision):
         both are in (a server may drop work once its input ends)."""
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, text=True)
+        # An answer that never comes ends the process (and the test) rather
+        # than hanging the suite.
+        watchdog = threading.Timer(20, proc.kill)
+        watchdog.start()
         try:
             got = []
             for line in lines:
@@ -525,6 +530,7 @@ def test_every_protocol_revision_is_relayed_byte_for_byte(tmp_path, revision):
                     got.append(proc.stdout.readline().rstrip("\n"))
             return got
         finally:
+            watchdog.cancel()
             proc.stdin.close()
             proc.wait(timeout=15)
 
