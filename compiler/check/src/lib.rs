@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 
 use guard_diagnostics::{Diagnostic, FileId, SourceMap};
 
+pub use load::normalise;
 pub use stdlib::{stdlib_module_names, stdlib_source};
 
 /// How the checker reads files named by `use "./x.guard"`. The CLI reads

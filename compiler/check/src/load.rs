@@ -431,8 +431,9 @@ fn policy_roots(loaded: &Loaded, roots: &[ModuleIdx]) -> Vec<ModuleIdx> {
 
 /// Lexical normalisation: drops `.`, resolves `..` against earlier
 /// components, never touches the disk (the language server checks unsaved
-/// buffers).
-fn normalise(path: &Path) -> PathBuf {
+/// buffers). Public so the language server resolves `use` paths the
+/// same way.
+pub fn normalise(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {

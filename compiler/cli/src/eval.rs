@@ -11,8 +11,8 @@
 
 use std::io::{BufRead, Write};
 
-use guard_runtime::model::ValueType;
-use guard_runtime::{decision_json, Arg, Session};
+use guard_proxy::attrs::Attrs;
+use guard_runtime::{decision_json, Session};
 use serde_json::json;
 
 use crate::check::{EXIT_FINDINGS, EXIT_INPUT, EXIT_OK};
@@ -28,51 +28,16 @@ pub fn run(args: &EvalArgs) -> u8 {
         Err(code) => return code,
     };
     let policy = &loaded.policy;
-    // Attribute values are typed by the policy's declarations.
-    let mut raw: Vec<(String, String)> = Vec::new();
-    for a in &args.attrs {
-        let Some((name, value)) = a.split_once('=') else {
-            eprintln!("error: `--attr {a}`: expected NAME=VALUE");
+    // Attribute values are typed by the policy's declarations, exactly as
+    // the proxy reads its `--attr`s.
+    let attrs = match Attrs::parse(policy, &args.attrs) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
             return EXIT_INPUT;
-        };
-        raw.push((name.trim().to_string(), value.to_string()));
-    }
-    let mut typed: Vec<(String, Typed)> = Vec::new();
-    for (name, value) in &raw {
-        let Some(i) = policy.attr_index(name) else {
-            eprintln!("error: `--attr {name}`: the policy has no attribute `{name}`");
-            return EXIT_INPUT;
-        };
-        let ty = &policy.image().attrs[i].ty;
-        match parse_attr(ty, value) {
-            Some(v) => typed.push((name.clone(), v)),
-            None => {
-                eprintln!("error: `--attr {name}={value}`: not a value of the attribute's type");
-                return EXIT_INPUT;
-            }
         }
-    }
-    let lists: Vec<Vec<Arg<'_>>> = typed
-        .iter()
-        .map(|(_, t)| match t {
-            Typed::List(items) => items.iter().map(|s| Arg::Str(s)).collect(),
-            _ => Vec::new(),
-        })
-        .collect();
-    let attrs: Vec<(&str, Arg<'_>)> = typed
-        .iter()
-        .zip(&lists)
-        .map(|((n, t), l)| {
-            let a = match t {
-                Typed::Bool(b) => Arg::Bool(*b),
-                Typed::Int(i) => Arg::Int(*i),
-                Typed::Str(s) => Arg::Str(s),
-                Typed::List(_) => Arg::List(l),
-            };
-            (n.as_str(), a)
-        })
-        .collect();
-    let mut session = match Session::new(policy, &attrs) {
+    };
+    let mut session = match attrs.with_args(|a| Session::new(policy, a)) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: cannot open a session: {e}");
@@ -133,27 +98,4 @@ pub fn run(args: &EvalArgs) -> u8 {
     } else {
         EXIT_OK
     }
-}
-
-enum Typed {
-    Bool(bool),
-    Int(i64),
-    Str(String),
-    List(Vec<String>),
-}
-
-/// `--attr` text as a value of the declared type: `true`, `42`, a string
-/// (enum variants by name), or a comma-separated list.
-fn parse_attr(ty: &ValueType, text: &str) -> Option<Typed> {
-    Some(match ty {
-        ValueType::Bool => Typed::Bool(text.parse().ok()?),
-        ValueType::Int | ValueType::IntRange(..) => Typed::Int(text.trim().parse().ok()?),
-        ValueType::List(_) => Typed::List(
-            text.split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect(),
-        ),
-        _ => Typed::Str(text.to_string()),
-    })
 }

@@ -5,7 +5,7 @@
 //! import it.
 
 use std::collections::HashMap;
-use std::path::{Component, PathBuf};
+use std::path::PathBuf;
 
 use guard_syntax::ast::{self, ItemKind};
 
@@ -75,31 +75,14 @@ fn use_target(a: &Analysis, offset: u32) -> Option<Location> {
         ast::Use::File(lit) => {
             let root = PathBuf::from(a.checked.sources.name(a.root));
             let dir = root.parent().map(PathBuf::from).unwrap_or_default();
-            normalise(&dir.join(&lit.value)).display().to_string()
+            guard_check::normalise(&dir.join(&lit.value))
+                .display()
+                .to_string()
         }
     };
     let (file, _) = a.checked.sources.iter().find(|(_, f)| f.name == wanted)?;
     let uri = a.uri(file)?.clone();
     Some(Location::new(uri, Range::default()))
-}
-
-/// Lexical normalisation, as the checker's loader does it.
-fn normalise(path: &std::path::Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if matches!(out.components().next_back(), Some(Component::Normal(_))) {
-                    out.pop();
-                } else if !out.has_root() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
 }
 
 /// Every location naming the declaration, in every analysis given,

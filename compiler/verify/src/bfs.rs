@@ -80,15 +80,7 @@ pub fn search(model: &Model<'_>, a: &Assert, max_states: usize) -> Search {
                 .instances
                 .iter()
                 .map(|inst| {
-                    let env = Env {
-                        policy: model.policy,
-                        regexes: &model.regexes,
-                        attrs,
-                        state: &[],
-                        ctx: 0,
-                        args: &inst.args,
-                        text: inst.text.as_deref(),
-                    };
+                    let env = stateless_env(model, attrs, inst);
                     (
                         Specialized::new(&env, inst.event),
                         specialize(a, inst, &env),
@@ -165,6 +157,23 @@ pub fn search(model: &Model<'_>, a: &Assert, max_states: usize) -> Search {
 
 /// The trace from an initial node to `at`, re-deciding each event to
 /// recover its outcome and rules.
+/// The environment of an event before any state: what specialising folds.
+fn stateless_env<'a>(
+    model: &'a Model<'_>,
+    attrs: &'a [crate::value::Value],
+    inst: &'a crate::model::Instance,
+) -> Env<'a> {
+    Env {
+        policy: model.policy,
+        regexes: &model.regexes,
+        attrs,
+        state: &[],
+        ctx: 0,
+        args: &inst.args,
+        text: inst.text.as_deref(),
+    }
+}
+
 /// One instance per class of instances that no state can tell apart: the
 /// same specialised rules, effects, result labels and step guards, once
 /// everything that depends only on the event's arguments and the
@@ -182,15 +191,7 @@ fn representatives(
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut reps = Vec::new();
     for (k, (inst, (event, steps))) in model.instances.iter().zip(spec).enumerate() {
-        let env = Env {
-            policy: model.policy,
-            regexes: &model.regexes,
-            attrs,
-            state: &[],
-            ctx: 0,
-            args: &inst.args,
-            text: inst.text.as_deref(),
-        };
+        let env = stateless_env(model, attrs, inst);
         let effects: Vec<_> = event
             .effects
             .iter()
