@@ -358,9 +358,10 @@ def test_malformed_client_input_is_answered_and_serving_goes_on(tmp_path):
     init = next(a for a in answers if a.get("id") == 1)
     assert init["result"]["serverInfo"]["name"], init
     assert proc.returncode == 0
-    assert "malformed message" in err
+    assert "error[E0610] (client): malformed message" in err
     logged = [r for r in read_log(tmp_path / "raw.log.jsonl") if "error" in r]
     assert len(logged) == 3
+    assert {(r["error"]["code"], r["error"]["source"]) for r in logged} == {("E0610", "client")}
 
 
 def crashy(tmp_path: Path) -> Proxy:
@@ -377,8 +378,9 @@ def test_malformed_server_output_is_dropped_and_reported(tmp_path):
 
     r = run(body())
     assert text_of(r) == "still answered"
-    assert "malformed message, dropped" in p.stderr_text()
-    assert any(r.get("error", {}).get("source") == "server" for r in read_log(p.log))
+    assert "error[E0611] (server): malformed message, dropped" in p.stderr_text()
+    assert any(r.get("error", {}).get("source") == "server"
+               and r["error"].get("code") == "E0611" for r in read_log(p.log))
 
 
 def test_a_crashing_server_gets_its_pending_requests_answered(tmp_path):

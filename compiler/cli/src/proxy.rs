@@ -22,7 +22,7 @@ pub fn run(args: &ProxyArgs) -> u8 {
     match start(args) {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("guardc proxy: error: {message}");
+            guard_proxy::problem::report(guard_proxy::problem::Source::Proxy, &message);
             EXIT_INPUT
         }
     }
@@ -139,7 +139,7 @@ fn start(args: &ProxyArgs) -> Result<u8, String> {
     match guard_proxy::stdio::run(enforcer, &args.server, approver) {
         Ok(()) => Ok(EXIT_OK),
         Err(message) => {
-            eprintln!("guardc proxy: error: {message}");
+            guard_proxy::problem::report(guard_proxy::problem::Source::Proxy, &message);
             Ok(EXIT_FINDINGS)
         }
     }

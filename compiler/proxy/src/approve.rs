@@ -27,6 +27,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::enforce::{Escalation, Outcome};
+use crate::problem::{self, Source};
 
 /// Where approvals come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,7 +75,10 @@ fn run_command(
     let mut child = match spawned {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("guardc proxy: error (approver): cannot run `{cmd}`: {e}; rejected");
+            problem::report(
+                Source::Approver,
+                &format!("cannot run `{cmd}`: {e}; rejected"),
+            );
             return Some(Outcome::Rejected);
         }
     };
@@ -95,7 +99,10 @@ fn run_command(
             }
             Ok(None) => {}
             Err(e) => {
-                eprintln!("guardc proxy: error (approver): waiting for `{cmd}`: {e}; rejected");
+                problem::report(
+                    Source::Approver,
+                    &format!("waiting for `{cmd}`: {e}; rejected"),
+                );
                 let _ = child.kill();
                 let _ = child.wait();
                 return Some(Outcome::Rejected);
@@ -107,7 +114,10 @@ fn run_command(
             return None;
         }
         if deadline.is_some_and(|d| Instant::now() >= d) {
-            eprintln!("guardc proxy: error (approver): `{cmd}` did not answer in time; killed, the call is rejected");
+            problem::report(
+                Source::Approver,
+                &format!("`{cmd}` did not answer in time; killed, the call is rejected"),
+            );
             let _ = child.kill();
             let _ = child.wait();
             return Some(Outcome::Timeout);
@@ -140,7 +150,7 @@ impl HttpApprovals {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
                 if let Err(e) = serve(stream, &shared, &notify) {
-                    eprintln!("guardc proxy: error (approvals endpoint): {e}");
+                    problem::report(Source::Approver, &format!("approvals endpoint: {e}"));
                 }
             }
         });

@@ -34,6 +34,7 @@ use serde_json::{json, Map, Value};
 use crate::attrs::Attrs;
 use crate::jsonrpc::{self, Parsed};
 use crate::log::{decision_id, push_str, timestamp, DecisionLog, LogMeta};
+use crate::problem::{self, Source};
 use crate::state::StateStore;
 use crate::visibility::Visibility;
 
@@ -241,7 +242,7 @@ impl<'p> Enforcer<'p> {
         let env = match jsonrpc::parse(raw) {
             Parsed::Message(env) => env,
             Parsed::Batch => {
-                self.error("client", "a JSON-RPC batch (MCP has no batches since 2025-06-18); answered with an error");
+                self.error(Source::Client, "a JSON-RPC batch (MCP has no batches since 2025-06-18); answered with an error");
                 return Action::Respond(jsonrpc::error_response(
                     &Value::Null,
                     jsonrpc::INVALID_REQUEST,
@@ -257,7 +258,7 @@ impl<'p> Enforcer<'p> {
         let Some(raw_id) = env.id else {
             if method == "tools/call" {
                 self.error(
-                    "client",
+                    Source::Client,
                     "a tools/call notification (no id) cannot be answered; dropped",
                 );
                 return Action::Drop;
@@ -285,7 +286,7 @@ impl<'p> Enforcer<'p> {
     /// A client message that cannot be read (`why`): reported, and the
     /// parse error to answer the client with.
     pub fn client_unreadable(&mut self, why: &str) -> String {
-        self.error("client", &format!("malformed message: {why}"));
+        self.error(Source::Client, &format!("malformed message: {why}"));
         jsonrpc::error_response(
             &Value::Null,
             jsonrpc::PARSE_ERROR,
@@ -295,7 +296,10 @@ impl<'p> Enforcer<'p> {
 
     /// A server message that cannot be read: reported and dropped.
     pub fn server_unreadable(&mut self, why: &str) {
-        self.error("server", &format!("malformed message, dropped: {why}"));
+        self.error(
+            Source::Server,
+            &format!("malformed message, dropped: {why}"),
+        );
     }
 
     /// A message from the server.
@@ -303,7 +307,7 @@ impl<'p> Enforcer<'p> {
         let env = match jsonrpc::parse(raw) {
             Parsed::Message(env) => env,
             Parsed::Batch => {
-                self.error("server", "a JSON-RPC batch; dropped");
+                self.error(Source::Server, "a JSON-RPC batch; dropped");
                 return Action::Drop;
             }
             Parsed::Malformed(why) => {
@@ -336,7 +340,7 @@ impl<'p> Enforcer<'p> {
     /// The server is gone: answers for every request it will never
     /// answer, and for every parked call (whose tickets are rejected).
     pub fn server_gone(&mut self, why: &str) -> Vec<String> {
-        self.error("server", why);
+        self.error(Source::Server, why);
         let message = format!("guardc proxy: the MCP server is gone: {why}");
         let mut out = Vec::new();
         for (_, f) in self.inflight.drain() {
@@ -370,7 +374,7 @@ impl<'p> Enforcer<'p> {
         let parsed = params.map(serde_json::from_str::<CallParams>);
         let Some(Ok(CallParams { name, arguments })) = parsed else {
             self.error(
-                "client",
+                Source::Client,
                 "a tools/call without a tool name; answered with an error",
             );
             return Action::Respond(jsonrpc::error_response(
@@ -383,7 +387,10 @@ impl<'p> Enforcer<'p> {
             None | Some(Value::Null) => Value::Object(Map::new()),
             Some(a @ Value::Object(_)) => a,
             Some(_) => {
-                self.error("client", "tools/call arguments that are not an object");
+                self.error(
+                    Source::Client,
+                    "tools/call arguments that are not an object",
+                );
                 return Action::Respond(jsonrpc::error_response(
                     &id,
                     jsonrpc::INVALID_PARAMS,
@@ -548,7 +555,7 @@ impl<'p> Enforcer<'p> {
                 Some((d, ns))
             }
             Err(e) => {
-                self.error("runtime", &format!("event {event} not decided: {e}"));
+                self.error(Source::Runtime, &format!("event {event} not decided: {e}"));
                 None
             }
         }
@@ -561,7 +568,7 @@ impl<'p> Enforcer<'p> {
         if let Some(s) = &self.state {
             if let Err(e) = s.save(&self.session.snapshot()) {
                 let msg = format!("state not saved: {e}");
-                self.error("state", &msg);
+                self.error(Source::State, &msg);
             }
         }
     }
@@ -741,13 +748,13 @@ impl<'p> Enforcer<'p> {
     }
 
     /// Reports a problem on stderr and as an error record in the log.
-    fn error(&self, source: &str, message: &str) {
-        eprintln!("guardc proxy: error ({source}): {message}");
+    fn error(&self, source: Source, message: &str) {
+        problem::report(source, message);
         if let Some(log) = &self.log {
             let mut rec = self.meta.head(&decision_id(), self.options.mode.word());
             rec.insert(
                 "error".into(),
-                json!({"source": source, "message": message}),
+                json!({"code": source.code(), "source": source.word(), "message": message}),
             );
             log.write(&Value::Object(rec));
         }

@@ -49,6 +49,7 @@ use tiny_http::{Header, Method, Request, Response, Server, StatusCode};
 use crate::approve::{self, Approver, HttpApprovals, Notify};
 use crate::enforce::{Action, Enforcer, Escalation, Outcome, Resolution};
 use crate::jsonrpc;
+use crate::problem::{self, Source};
 
 /// The largest request body read (a `tools/call` with big arguments fits
 /// many times over); a larger one is refused with 413.
@@ -248,7 +249,7 @@ impl<'p, 'f> Proxy<'p, 'f> {
             }
         }
         if let Err(e) = request.respond(response) {
-            eprintln!("guardc proxy: error (client): cannot answer: {e}");
+            problem::report(Source::Client, &format!("cannot answer: {e}"));
         }
     }
 
@@ -508,9 +509,13 @@ impl<'p, 'f> Proxy<'p, 'f> {
         let (tx, rx) = mpsc::channel::<Outcome>();
         match &self.approver {
             Approver::None => {
-                eprintln!(
-                    "guardc proxy: error (approver): ticket {} needs approval and no approver is configured (--approver or --approvals); rejected",
-                    e.ticket
+                problem::report(
+                    Source::Approver,
+                    &format!(
+                        "ticket {} needs approval and no approver is configured \
+                         (--approver or --approvals); rejected",
+                        e.ticket
+                    ),
                 );
                 return Outcome::Rejected;
             }
@@ -530,9 +535,12 @@ impl<'p, 'f> Proxy<'p, 'f> {
                 // Tickets are numbered per session; the endpoint lists them
                 // by number, so two sessions cannot wait on one number.
                 if waiting.contains_key(&e.ticket) {
-                    eprintln!(
-                        "guardc proxy: error (approver): ticket {} is already waiting in another session; rejected",
-                        e.ticket
+                    problem::report(
+                        Source::Approver,
+                        &format!(
+                            "ticket {} is already waiting in another session; rejected",
+                            e.ticket
+                        ),
                     );
                     return Outcome::Rejected;
                 }
@@ -543,16 +551,17 @@ impl<'p, 'f> Proxy<'p, 'f> {
             }
         }
         let outcome = match e.timeout {
-            Some(t) => {
-                match rx.recv_timeout(t) {
-                    Ok(o) => o,
-                    Err(RecvTimeoutError::Timeout) => {
-                        eprintln!("guardc proxy: error (approver): ticket {} not answered in time; rejected", e.ticket);
-                        Outcome::Timeout
-                    }
-                    Err(RecvTimeoutError::Disconnected) => Outcome::Rejected,
+            Some(t) => match rx.recv_timeout(t) {
+                Ok(o) => o,
+                Err(RecvTimeoutError::Timeout) => {
+                    problem::report(
+                        Source::Approver,
+                        &format!("ticket {} not answered in time; rejected", e.ticket),
+                    );
+                    Outcome::Timeout
                 }
-            }
+                Err(RecvTimeoutError::Disconnected) => Outcome::Rejected,
+            },
             None => rx.recv().unwrap_or(Outcome::Rejected),
         };
         if matches!(self.approver, Approver::Http(_)) {

@@ -25,6 +25,7 @@
 //! | `stdio.rs` | the stdio transport: spawns the server, relays lines, runs approvals |
 //! | `http.rs` | the Streamable HTTP transport: `/mcp` for the client, an HTTP client of the upstream, one enforcer per MCP session |
 //! | `revision.rs` | SHA-256 of the image: the policy revision in logs |
+//! | `problem.rs` | the proxy's own problems and their codes (E0610–E0616) |
 //! | `tests/enforce.rs` | the core on policies compiled from source: forwarding, denials, escalations, filtering, results, shadow mode, malformed input, state |
 //! | `examples/core_loop.rs` | the core's cost per call, without pipes or threads |
 //!
@@ -38,6 +39,7 @@ pub mod enforce;
 pub mod http;
 pub mod jsonrpc;
 pub mod log;
+pub mod problem;
 pub mod revision;
 pub mod state;
 pub mod stdio;

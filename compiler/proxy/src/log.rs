@@ -71,11 +71,17 @@ impl DecisionLog {
     pub fn write_line(&self, mut line: String) {
         line.push('\n');
         let Ok(mut sink) = self.sink.lock() else {
-            eprintln!("guardc proxy: error: the decision log is unusable (a writer panicked)");
+            crate::problem::report(
+                crate::problem::Source::Log,
+                "the decision log is unusable (a writer panicked)",
+            );
             return;
         };
         if let Err(e) = sink.write_all(line.as_bytes()).and_then(|()| sink.flush()) {
-            eprintln!("guardc proxy: error: cannot write the decision log: {e}");
+            crate::problem::report(
+                crate::problem::Source::Log,
+                &format!("cannot write the decision log: {e}"),
+            );
         }
     }
 }

@@ -28,6 +28,7 @@ use std::time::{Duration, Instant};
 
 use crate::approve::{self, Approver, HttpApprovals, Notify};
 use crate::enforce::{Action, Enforcer, Escalation, Outcome, Resolution};
+use crate::problem::{self, Source};
 
 /// What the control thread waits for.
 enum Event {
@@ -63,7 +64,10 @@ impl Shared {
         let mut server = self.server.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(s) = server.as_mut() {
             if let Err(e) = write_line(s, line) {
-                eprintln!("guardc proxy: error (server): cannot write to the MCP server: {e}");
+                problem::report(
+                    Source::Server,
+                    &format!("cannot write to the MCP server: {e}"),
+                );
                 *server = None;
             }
         }
@@ -144,7 +148,7 @@ pub fn run(
                 Action::Rewrite(m) => s.send_server(&m),
                 Action::Respond(m) => {
                     if let Err(e) = s.send_client(&m) {
-                        eprintln!("guardc proxy: error: {e}");
+                        problem::report(Source::Client, &format!("cannot answer the client: {e}"));
                         return false;
                     }
                 }
@@ -179,7 +183,7 @@ pub fn run(
             match out {
                 Ok(()) => true,
                 Err(e) => {
-                    eprintln!("guardc proxy: error: {e}");
+                    problem::report(Source::Client, &format!("cannot answer the client: {e}"));
                     false
                 }
             }
@@ -289,8 +293,9 @@ impl Control {
                     .map(|(t, _)| *t)
                     .collect();
                 for t in due {
-                    eprintln!(
-                        "guardc proxy: error (approver): ticket {t} not answered in time; rejected"
+                    problem::report(
+                        Source::Approver,
+                        &format!("ticket {t} not answered in time; rejected"),
                     );
                     self.answer(t, Outcome::Timeout)?;
                 }
@@ -344,9 +349,13 @@ impl Control {
         }
         match &self.approver {
             Approver::None => {
-                eprintln!(
-                    "guardc proxy: error (approver): ticket {} needs approval and no approver is configured (--approver or --approvals); rejected",
-                    e.ticket
+                problem::report(
+                    Source::Approver,
+                    &format!(
+                        "ticket {} needs approval and no approver is configured \
+                         (--approver or --approvals); rejected",
+                        e.ticket
+                    ),
                 );
                 self.answer(e.ticket, Outcome::Rejected)
             }

@@ -431,6 +431,16 @@ fn malformed_messages_are_answered_or_dropped_never_forwarded() -> Result<(), St
     assert!(recs
         .iter()
         .all(|r| r.get("error").is_some() && r.get("input").is_none()));
+    // Every problem record carries the code of its source.
+    for r in &recs {
+        let code = r.pointer("/error/code").and_then(|c| c.as_str());
+        let source = r.pointer("/error/source").and_then(|c| c.as_str());
+        match source {
+            Some("client") => assert_eq!(code, Some("E0610"), "{r}"),
+            Some("server") => assert_eq!(code, Some("E0611"), "{r}"),
+            other => panic!("unexpected source {other:?} in {r}"),
+        }
+    }
     assert_eq!(recs.len(), 8);
     Ok(())
 }

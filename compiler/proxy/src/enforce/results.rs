@@ -25,6 +25,7 @@ use serde_json::{json, Value};
 use super::{Action, Enforcer, Mode};
 use crate::jsonrpc;
 use crate::log::decision_id;
+use crate::problem::Source;
 
 impl Enforcer<'_> {
     /// A `tools/list` response: drops the tools no rule can allow.
@@ -61,7 +62,10 @@ impl Enforcer<'_> {
         };
         let Ok(mut result) = serde_json::from_str::<Value>(result) else {
             // Cannot happen (the envelope parsed); withhold all the same.
-            self.error("server", "a tools/call result that is not JSON; withheld");
+            self.error(
+                Source::Server,
+                "a tools/call result that is not JSON; withheld",
+            );
             return Action::Rewrite(jsonrpc::result_response(
                 id,
                 jsonrpc::tool_error("guardc proxy: the result could not be read; withheld"),
