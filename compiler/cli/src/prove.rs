@@ -77,17 +77,24 @@ pub fn run(args: &ProveArgs) -> u8 {
     if let Some(format) = args.emit {
         return emit(args, &program, &checked.sources, format, options);
     }
-    let report = match guard_verify::prove(&program, &checked.sources, options) {
+    // The deep lints (W0502–W0505) come with every proof: they read the
+    // same reachable states, and a dead rule matters most to someone
+    // asking what the policy guarantees. They need no solver, so they run
+    // on their own thread beside the proofs.
+    let (report, (lints, notes)) = std::thread::scope(|scope| {
+        let deep = scope.spawn(|| crate::check::deep_of(&program));
+        let report = guard_verify::prove(&program, &checked.sources, options);
+        // A panic in the lints is a bug: re-raise it rather than drop them.
+        let deep = deep.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (report, deep)
+    });
+    let report = match report {
         Ok(r) => r,
         Err(diags) => {
             eprint!("{}", render::human(&checked.sources, &diags, color));
             return EXIT_FINDINGS;
         }
     };
-    // The deep lints (W0502–W0505) come with every proof: they read the
-    // same reachable states, and a dead rule matters most to someone
-    // asking what the policy guarantees.
-    let (lints, notes) = crate::check::deep_of(&program);
     for note in &notes {
         eprintln!("note: deep lints: {note}");
     }
