@@ -133,11 +133,17 @@ fn query(enc: &Encoder<'_, '_>, a: &Assert, budget: Budget) -> Result<Chc, Strin
                     Bool::and(&[i.clone(), st.exec.clone(), st.done.clone()]),
                 ));
             }
-            for (what, formula) in obligations {
-                let s = Solver::new();
-                s.set_params(&budget.params());
-                s.assert(&formula);
-                match s.check() {
+            // One solver for all of them, each obligation behind its own
+            // selector literal and checked alone under that assumption:
+            // the shared invariant is internalised once, not once per
+            // clause, and no obligation can help another (a selector only
+            // enables its own formula).
+            let s = Solver::new();
+            s.set_params(&budget.params());
+            for (k, (what, formula)) in obligations.into_iter().enumerate() {
+                let selector = Bool::new_const(format!("recheck@{k}"));
+                s.assert(&selector.implies(&formula));
+                match s.check_assumptions(&[selector]) {
                     SatResult::Unsat => {}
                     // An invariant that does not re-check is no proof:
                     // the answer is "unknown", never "proved" (seen with
