@@ -142,7 +142,7 @@ fn query(enc: &Encoder<'_, '_>, a: &Assert, budget: Budget) -> Result<Chc, Strin
             s.set_params(&budget.params());
             for (k, (what, formula)) in obligations.into_iter().enumerate() {
                 let selector = Bool::new_const(format!("recheck@{k}"));
-                s.assert(&selector.implies(&formula));
+                s.assert(selector.implies(&formula));
                 match s.check_assumptions(&[selector]) {
                     SatResult::Unsat => {}
                     // An invariant that does not re-check is no proof:
