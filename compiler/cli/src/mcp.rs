@@ -16,7 +16,7 @@ pub mod tools;
 use std::fmt;
 
 /// Codes of the MCP input errors. They are not diagnostics about a policy,
-/// so they live outside the registry, which reserves their range.
+/// but they are in the one registry all the same (`guardc explain E0601`).
 pub mod code {
     /// The input is not valid JSON.
     pub const BAD_JSON: &str = "E0601";

@@ -228,3 +228,44 @@ fn unreadable_logs_fail_with_line_numbers() {
     );
     assert!(out.stdout.is_empty());
 }
+
+/// The codes `guardc import mcp` and `guardc proxy` print are exactly the
+/// registry's `E06xx` codes, so `guardc explain` explains every one of
+/// them and none is listed without being used. The sources are scanned
+/// for code literals, which is where a new code would first appear.
+#[test]
+fn every_mcp_and_proxy_code_is_in_the_registry() {
+    let mut used = std::collections::BTreeSet::new();
+    for file in ["compiler/cli/src/mcp.rs", "compiler/proxy/src/problem.rs"] {
+        let src = std::fs::read_to_string(workspace_root().join(file)).unwrap();
+        // A code literal is exactly `"E06dd"`; other strings starting so
+        // (a prefix in a test, say) are not codes.
+        for (i, _) in src.match_indices("\"E06") {
+            let Some(lit) = src.get(i..i + 7) else {
+                continue;
+            };
+            let b = lit.as_bytes();
+            if b[6] == b'"' && b[4..6].iter().all(u8::is_ascii_digit) {
+                used.insert(lit[1..6].to_string());
+            }
+        }
+    }
+    let registered: std::collections::BTreeSet<String> = guard_diagnostics::Code::ALL
+        .iter()
+        .map(|c| c.as_str().to_string())
+        .filter(|c| c.starts_with("E06"))
+        .collect();
+    assert_eq!(used, registered);
+    for code in &used {
+        let out = guardc(&["explain", code]);
+        assert!(
+            out.status.success(),
+            "guardc explain {code}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stdout).starts_with(&format!("# {code}: ")),
+            "{code}"
+        );
+    }
+}

@@ -174,10 +174,20 @@ codes! {
     W0504 => "Escalation never happens",
     W0505 => "Effect can leave its state's range",
 
-    // The MCP manifest check (`guardc check --mcp-manifest`). E0601–E0609
-    // are the input errors of `guardc import mcp` and the manifest reader
-    // (bad JSON, wrong shape, I/O, a failing server), listed in
-    // docs/proxy.md; they are reserved here and never reused.
+    // MCP: the input errors of `guardc import mcp` and the manifest reader
+    // (E0601–E0609), the problems of `guardc proxy` by source
+    // (E0610–E0619), and the manifest check's warnings.
+    E0601 => "MCP tool list is not valid JSON",
+    E0602 => "MCP tool list has the wrong shape",
+    E0603 => "MCP input or output file cannot be read or written",
+    E0604 => "MCP server failed during import",
+    E0610 => "MCP client sent a message the proxy cannot read",
+    E0611 => "MCP server sent something unreadable, or is gone",
+    E0612 => "The runtime could not decide an event",
+    E0613 => "Session state could not be saved",
+    E0614 => "Approver failed, hung or is missing",
+    E0615 => "Decision log could not be written",
+    E0616 => "Proxy could not start, or had to stop",
     W0601 => "Tool is not offered by the MCP server",
     W0602 => "Parameter is not accepted by the MCP server",
     W0603 => "Parameter type differs from the MCP server's schema",
@@ -208,6 +218,13 @@ impl Code {
     /// Whether this is one of the runtime's codes (E0410–E0499): reported
     /// when an image is loaded, a session opened or an event decided, never
     /// by checking Guard source.
+    /// Codes about something other than policy source: the runtime's
+    /// (images, sessions, events) and the MCP tools' (tool lists, servers,
+    /// the proxy). Their explanations show commands and data, not Guard.
+    pub fn is_operational(self) -> bool {
+        self.is_runtime() || self.as_str().starts_with("E06")
+    }
+
     pub fn is_runtime(self) -> bool {
         self.as_str()
             .strip_prefix("E04")

@@ -284,14 +284,15 @@ mod tests {
 
     /// Every code has an explanation that starts with its heading, has some
     /// substance, and shows Guard source. The runtime's codes (E0410–E0499)
-    /// are about images, sessions and events rather than source, so they
-    /// need an example of any kind (a command, an event, host code) and
-    /// the sections every explanation has.
+    /// and the MCP tools' errors (E06xx) are about images, sessions, events,
+    /// tool lists and servers rather than source, so they need an example
+    /// of any kind (a command, an event, host code) and the sections every
+    /// explanation has.
     #[test]
     fn every_code_has_a_real_explanation() {
         for code in Code::ALL {
             let text = code.info().explanation;
-            if code.is_runtime() {
+            if code.is_operational() {
                 for part in [
                     "\n## Example\n",
                     "\n## Fix\n",
@@ -314,7 +315,7 @@ mod tests {
                 info.explanation.len()
             );
             assert!(
-                info.explanation.contains("```guard") || code.is_runtime(),
+                info.explanation.contains("```guard") || code.is_operational(),
                 "{code}: explanation needs a ```guard example"
             );
         }

@@ -82,6 +82,7 @@ mod tests {
         codes.sort_unstable();
         codes.dedup();
         assert_eq!(codes.len(), all.len());
-        assert!(codes.iter().all(|c| ("E0610"..="E0619").contains(c)));
+        // The proxy owns E0610-E0619.
+        assert!(codes.iter().all(|c| c.starts_with("E061")));
     }
 }
