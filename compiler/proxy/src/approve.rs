@@ -43,6 +43,18 @@ pub enum Approver {
 /// A callback taking an approver's answer.
 pub type Notify = Arc<dyn Fn(u64, Outcome) + Send + Sync>;
 
+/// Reports an escalation that nobody can approve (no `--approver` and no
+/// `--approvals`); the caller rejects it.
+pub fn report_missing(ticket: u64) {
+    problem::report(
+        Source::Approver,
+        &format!(
+            "ticket {ticket} needs approval and no approver is configured \
+             (--approver or --approvals); rejected"
+        ),
+    );
+}
+
 /// Runs the approver command for one escalation on its own thread.
 /// `stop` asks it to give up (the proxy is exiting): the command is killed
 /// and nothing is reported.

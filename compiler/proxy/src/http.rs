@@ -509,14 +509,7 @@ impl<'p, 'f> Proxy<'p, 'f> {
         let (tx, rx) = mpsc::channel::<Outcome>();
         match &self.approver {
             Approver::None => {
-                problem::report(
-                    Source::Approver,
-                    &format!(
-                        "ticket {} needs approval and no approver is configured \
-                         (--approver or --approvals); rejected",
-                        e.ticket
-                    ),
-                );
+                approve::report_missing(e.ticket);
                 return Outcome::Rejected;
             }
             Approver::Command(cmd) => {

@@ -349,14 +349,7 @@ impl Control {
         }
         match &self.approver {
             Approver::None => {
-                problem::report(
-                    Source::Approver,
-                    &format!(
-                        "ticket {} needs approval and no approver is configured \
-                         (--approver or --approvals); rejected",
-                        e.ticket
-                    ),
-                );
+                approve::report_missing(e.ticket);
                 self.answer(e.ticket, Outcome::Rejected)
             }
             Approver::Command(cmd) => {
