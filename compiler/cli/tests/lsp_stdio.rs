@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
 
@@ -17,6 +17,24 @@ struct Client {
     stdin: ChildStdin,
     incoming: Receiver<Value>,
     next_id: i64,
+}
+
+/// Starts `guardc lsp` with piped standard streams and a client on them.
+fn start() -> (Child, Client) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_guardc"))
+        .arg("lsp")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let incoming = reader(child.stdout.take().unwrap());
+    let client = Client {
+        stdin: child.stdin.take().unwrap(),
+        incoming,
+        next_id: 0,
+    };
+    (child, client)
 }
 
 impl Client {
@@ -112,19 +130,7 @@ fn initialize_diagnose_hover_lens_shutdown() {
     let broken_uri = format!("file://{}", broken.display());
     let lens_uri = format!("file://{}", lens.display());
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_guardc"))
-        .arg("lsp")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let incoming = reader(child.stdout.take().unwrap());
-    let mut client = Client {
-        stdin: child.stdin.take().unwrap(),
-        incoming,
-        next_id: 0,
-    };
+    let (mut child, mut client) = start();
     let mut seen = Vec::new();
 
     let init = client.request(
@@ -243,19 +249,7 @@ fn initialize_diagnose_hover_lens_shutdown() {
 
 #[test]
 fn utf8_positions_when_the_client_offers_them() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_guardc"))
-        .arg("lsp")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let incoming = reader(child.stdout.take().unwrap());
-    let mut client = Client {
-        stdin: child.stdin.take().unwrap(),
-        incoming,
-        next_id: 0,
-    };
+    let (mut child, mut client) = start();
     let mut seen = Vec::new();
     let init = client.request(
         "initialize",

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use guard_ir::{Assert, BinOp, Expr, ExprKind, Verdict};
 
+use crate::classes::visit_expr;
 use crate::eval::{decide, fold, Env, Outcome, Specialized};
 use crate::model::Model;
 use crate::monitor::{advance, specialize, step_matches_spec, Active};
@@ -236,7 +237,17 @@ fn representatives(
             continue;
         }
         let mut key = format!("{rules:?}|{effects:?}|{}|{steps:?}", event.labels);
-        if key.contains("Param(") || key.contains("Has(") || key.contains("Text") {
+        let reads_event = rules
+            .iter()
+            .filter_map(|(_, g)| g.as_ref())
+            .chain(
+                effects
+                    .iter()
+                    .flat_map(|(g, assigns)| g.iter().chain(assigns.iter().map(|(_, x)| x))),
+            )
+            .chain(steps.iter().flatten().flatten())
+            .any(reads_the_event);
+        if reads_event {
             key.push_str(&format!("|{:?}|{:?}", inst.args, inst.text));
         }
         key.push_str(&format!("|{:?}", inst.event));
@@ -292,6 +303,19 @@ fn simplify(e: &Expr) -> Expr {
         }
         _ => e.clone(),
     }
+}
+
+/// Whether `e` still reads the event after folding (a parameter, a `has`
+/// test or the output text).
+fn reads_the_event(e: &Expr) -> bool {
+    let mut reads = false;
+    visit_expr(e, &mut |n| {
+        reads |= matches!(
+            n.kind,
+            ExprKind::Param(_) | ExprKind::Has(_) | ExprKind::Text
+        );
+    });
+    reads
 }
 
 /// Whether evaluating `e` can never raise (no absent parameter, no

@@ -41,6 +41,16 @@ pub struct Cone {
 }
 
 impl Cone {
+    /// Whether `effects` assign a variable of the cone (an index the
+    /// policy does not have counts as one: never slice what is unclear).
+    fn assigned_by(&self, effects: &[guard_ir::Effect]) -> bool {
+        effects.iter().any(|e| {
+            e.assigns
+                .iter()
+                .any(|(v, _)| self.states.get(usize::from(*v)).copied().unwrap_or(true))
+        })
+    }
+
     fn reads(&mut self, e: &Expr) -> bool {
         let mut grew = false;
         visit_expr(e, &mut |n| match n.kind {
@@ -94,11 +104,7 @@ pub fn cone(policy: &Policy, a: &Assert) -> Cone {
     loop {
         let mut grew = false;
         for (i, t) in policy.tools.iter().enumerate() {
-            let assigns = t.effects.iter().any(|e| {
-                e.assigns
-                    .iter()
-                    .any(|(v, _)| c.states.get(usize::from(*v)).copied().unwrap_or(true))
-            });
+            let assigns = c.assigned_by(&t.effects);
             let joins = c.tools[i] || assigns || t.result_labels & c.labels != 0;
             if joins && !c.tools[i] {
                 c.tools[i] = true;
@@ -109,11 +115,7 @@ pub fn cone(policy: &Policy, a: &Assert) -> Cone {
             }
         }
         for (i, ch) in policy.channels.iter().enumerate() {
-            let assigns = ch.effects.iter().any(|e| {
-                e.assigns
-                    .iter()
-                    .any(|(v, _)| c.states.get(usize::from(*v)).copied().unwrap_or(true))
-            });
+            let assigns = c.assigned_by(&ch.effects);
             let joins = c.channels[i] || assigns;
             if joins && !c.channels[i] {
                 c.channels[i] = true;
