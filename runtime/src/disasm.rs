@@ -172,7 +172,19 @@ impl D<'_> {
         }
         section(o, "regexes", i.regexes.len());
         for (k, r) in i.regexes.iter().enumerate() {
-            let _ = writeln!(o, "  {k} {}", self.q(*r));
+            let _ = write!(o, "  {k} {}", self.q(*r));
+            // Ahead-of-time tables: their shape (states × classes); a use
+            // without one is compiled at load.
+            let shape = |d: &crate::model::CharDfa| format!("{}×{}", d.matched.len(), d.classes);
+            if let Some(t) = i.regex_tables.get(k) {
+                if let Some(d) = &t.whole {
+                    let _ = write!(o, " ; whole table {}", shape(d));
+                }
+                if let Some((f, r)) = &t.search {
+                    let _ = write!(o, " ; search tables {} + {}", shape(f), shape(r));
+                }
+            }
+            o.push('\n');
         }
         section(o, "consts", i.consts.len());
         for k in 0..i.consts.len() {

@@ -379,7 +379,7 @@ impl fmt::Display for LoadError {
             BadConst { why, at } => write!(f, "bad constant ({why}) in {at}"),
             BadState { why, at } => write!(f, "bad state variable ({why}) in {at}"),
             BadType { why, at } => write!(f, "bad type ({why}) in {at}"),
-            Regex { message, at } => write!(f, "regex does not compile in {at}: {message}"),
+            Regex { message, at } => write!(f, "regex cannot be used in {at}: {message}"),
         }
     }
 }

@@ -20,7 +20,8 @@ use crate::error::LoadError;
 use crate::model::*;
 
 pub const MAGIC: [u8; 4] = *b"GRDI";
-pub const FORMAT_VERSION: u16 = 1;
+/// 2: the regex section carries ahead-of-time regex tables.
+pub const FORMAT_VERSION: u16 = 2;
 /// Header flag: the image has a debug section.
 pub const FLAG_DEBUG: u16 = 1;
 pub const HEADER_LEN: usize = 16;
@@ -50,8 +51,12 @@ const MAX_TYPE_DEPTH: u32 = 4;
 
 /// CRC-32/IEEE (reflected polynomial 0xEDB88320), table built at compile
 /// time.
-const CRC_TABLE: [u32; 256] = {
-    let mut table = [0u32; 256];
+/// Slicing-by-8 tables: `CRC_TABLES[0]` is the classic byte table and
+/// `CRC_TABLES[k][i]` the CRC of byte `i` followed by `k` zero bytes, so
+/// eight bytes are folded per step (about a quarter of the byte-wise
+/// cost; the checksum is a large part of loading a small image).
+const CRC_TABLES: [[u32; 256]; 8] = {
+    let mut t = [[0u32; 256]; 8];
     let mut i = 0;
     while i < 256 {
         let mut c = i as u32;
@@ -64,17 +69,41 @@ const CRC_TABLE: [u32; 256] = {
             };
             k += 1;
         }
-        table[i] = c;
+        t[0][i] = c;
         i += 1;
     }
-    table
+    let mut k = 1;
+    while k < 8 {
+        let mut i = 0;
+        while i < 256 {
+            let prev = t[k - 1][i];
+            t[k][i] = t[0][(prev & 0xff) as usize] ^ (prev >> 8);
+            i += 1;
+        }
+        k += 1;
+    }
+    t
 };
 
 /// CRC-32/IEEE of `bytes` (the checksum of zip, PNG and Ethernet).
 pub fn crc32(bytes: &[u8]) -> u32 {
+    let t = &CRC_TABLES;
     let mut c = !0u32;
-    for &b in bytes {
-        c = CRC_TABLE[((c ^ u32::from(b)) & 0xff) as usize] ^ (c >> 8);
+    let mut chunks = bytes.chunks_exact(8);
+    for w in &mut chunks {
+        let lo = c ^ u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
+        let hi = u32::from_le_bytes([w[4], w[5], w[6], w[7]]);
+        c = t[7][(lo & 0xff) as usize]
+            ^ t[6][((lo >> 8) & 0xff) as usize]
+            ^ t[5][((lo >> 16) & 0xff) as usize]
+            ^ t[4][(lo >> 24) as usize]
+            ^ t[3][(hi & 0xff) as usize]
+            ^ t[2][((hi >> 8) & 0xff) as usize]
+            ^ t[1][((hi >> 16) & 0xff) as usize]
+            ^ t[0][(hi >> 24) as usize];
+    }
+    for &b in chunks.remainder() {
+        c = t[0][((c ^ u32::from(b)) & 0xff) as usize] ^ (c >> 8);
     }
     !c
 }
@@ -181,6 +210,10 @@ pub fn encode(image: &Image) -> Vec<u8> {
     sec(section::GATES, w.take());
 
     w.ids(&image.regexes);
+    w.len(image.regex_tables.len());
+    for t in &image.regex_tables {
+        w.regex_tables(t);
+    }
     sec(section::REGEXES, w.take());
 
     w.len(image.consts.len());
@@ -309,6 +342,60 @@ impl W {
                 self.ty(el);
             }
         }
+    }
+    fn regex_tables(&mut self, t: &RegexTables) {
+        self.u8(u8::from(t.whole.is_some()) | (u8::from(t.search.is_some()) << 1));
+        if let Some(d) = &t.whole {
+            self.char_dfa(d);
+        }
+        if let Some((f, r)) = &t.search {
+            self.char_dfa(f);
+            self.char_dfa(r);
+        }
+    }
+    /// `start u16 | classes u16 | states u32 | count u32 | ranges (lo −
+    /// previous lo as a LEB128 varint, class: u8 if at most 256 classes,
+    /// else u16)* | next (u8 if at most 256 states, else u16) | matched
+    /// bits`.
+    fn char_dfa(&mut self, d: &CharDfa) {
+        self.u16(d.start);
+        self.u16(d.classes);
+        self.len(d.matched.len());
+        self.len(d.ranges.len());
+        let mut prev = 0u32;
+        for &(lo, class) in &d.ranges {
+            self.varint(lo.wrapping_sub(prev));
+            prev = lo;
+            if d.classes <= 256 {
+                self.u8(class as u8);
+            } else {
+                self.u16(class);
+            }
+        }
+        let narrow = d.matched.len() <= 256;
+        for &t in &d.next {
+            if narrow {
+                self.u8(t as u8);
+            } else {
+                self.u16(t);
+            }
+        }
+        for chunk in d.matched.chunks(8) {
+            let byte = chunk
+                .iter()
+                .enumerate()
+                .fold(0u8, |b, (k, &m)| b | (u8::from(m) << k));
+            self.u8(byte);
+        }
+    }
+    /// LEB128: seven bits per byte, low first, high bit set on all but
+    /// the last.
+    fn varint(&mut self, mut x: u32) {
+        while x >= 0x80 {
+            self.u8((x as u8 & 0x7F) | 0x80);
+            x >>= 7;
+        }
+        self.u8(x as u8);
     }
     fn code(&mut self, c: CodeRef) {
         self.u32(c.start);
@@ -522,7 +609,10 @@ fn read_section(id: u8, r: &mut R<'_>, image: &mut Image) -> Result<(), LoadErro
                 })
             })?
         }
-        section::REGEXES => image.regexes = r.ids()?,
+        section::REGEXES => {
+            image.regexes = r.ids()?;
+            image.regex_tables = r.list(1, |r| r.regex_tables())?;
+        }
         section::CONSTS => {
             image.consts = r.list(2, |r| {
                 let at = r.offset();
@@ -671,6 +761,105 @@ impl<'a> R<'a> {
             v.push(f(self)?);
         }
         Ok(v)
+    }
+    fn regex_tables(&mut self) -> Result<RegexTables, LoadError> {
+        let at = self.offset();
+        let flags = self.u8()?;
+        if flags > 3 {
+            return Err(LoadError::BadTag {
+                offset: at,
+                what: "regex tables",
+                tag: flags,
+            });
+        }
+        let whole = if flags & 1 != 0 {
+            Some(self.char_dfa()?)
+        } else {
+            None
+        };
+        let search = if flags & 2 != 0 {
+            Some((self.char_dfa()?, self.char_dfa()?))
+        } else {
+            None
+        };
+        Ok(RegexTables { whole, search })
+    }
+    /// The counts are checked against the bytes left before anything is
+    /// reserved; the meaning (every state and class in range) is
+    /// `regex::table`'s to check.
+    fn char_dfa(&mut self) -> Result<CharDfa, LoadError> {
+        let start = self.u16()?;
+        let classes = self.u16()?;
+        let at = self.offset();
+        let states = self.u32()? as usize;
+        let wide = classes > 256;
+        let mut prev = 0u32;
+        let ranges = self.list(2, |r| {
+            let lo = prev.wrapping_add(r.varint()?);
+            prev = lo;
+            let class = if wide { r.u16()? } else { u16::from(r.u8()?) };
+            Ok((lo, class))
+        })?;
+        let narrow = states <= 256;
+        let n = states.saturating_mul(usize::from(classes));
+        let width = if narrow { 1 } else { 2 };
+        let bits = states.div_ceil(8);
+        if n.saturating_mul(width).saturating_add(bits) > self.remaining() {
+            return Err(LoadError::Truncated { offset: at });
+        }
+        let raw = self.bytes(n * width)?;
+        let next = if narrow {
+            raw.iter().map(|&b| u16::from(b)).collect()
+        } else {
+            raw.chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect()
+        };
+        let at = self.offset();
+        let bytes = self.bytes(bits)?;
+        let matched: Vec<bool> = (0..states)
+            .map(|s| bytes[s / 8] & (1 << (s % 8)) != 0)
+            .collect();
+        // Unused bits must be zero, so that every table has one encoding.
+        if !states.is_multiple_of(8) && bytes[bits - 1] >> (states % 8) != 0 {
+            return Err(LoadError::BadTag {
+                offset: at + bits - 1,
+                what: "regex table flags",
+                tag: bytes[bits - 1],
+            });
+        }
+        Ok(CharDfa {
+            start,
+            classes,
+            ranges,
+            next,
+            matched,
+        })
+    }
+    /// A minimal LEB128 `u32` (at most five bytes, no trailing zero
+    /// byte, so that every value has one encoding).
+    fn varint(&mut self) -> Result<u32, LoadError> {
+        let at = self.offset();
+        let mut x = 0u64;
+        for k in 0..5 {
+            let b = self.u8()?;
+            x |= u64::from(b & 0x7F) << (7 * k);
+            if b & 0x80 == 0 {
+                if (k > 0 && b == 0) || x > u64::from(u32::MAX) {
+                    return Err(LoadError::BadTag {
+                        offset: at,
+                        what: "varint",
+                        tag: b,
+                    });
+                }
+                return Ok(x as u32);
+            }
+        }
+        Err(LoadError::BadTag {
+            offset: at,
+            what: "varint",
+            tag: 0x80,
+        })
     }
     fn ids(&mut self) -> Result<Vec<StrId>, LoadError> {
         self.list(4, |r| r.id())

@@ -41,4 +41,6 @@ pub use format::{decode, encode};
 #[cfg(feature = "json")]
 pub use json::{decision_json, EventError};
 pub use policy::{ChannelId, Policy, ToolId};
+/// Regex tables for the compiler to put in an image (`guardc build`).
+pub use regex::build::{tables as regex_tables, MAX_TRANSITIONS as MAX_REGEX_TRANSITIONS};
 pub use session::{Arg, Call, Limits, Session};

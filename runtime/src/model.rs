@@ -43,13 +43,45 @@ pub struct Image {
     pub states: Vec<StateVar>,
     pub gates: Vec<Gate>,
     /// Regular expressions as source text, matched against whole values
-    /// (globs arrive already translated). Compiled when the image loads.
+    /// (globs arrive already translated).
     pub regexes: Vec<StrId>,
+    /// Either empty or one entry per regex: the regex compiled ahead of
+    /// time into character-class DFAs, for the uses the image makes of it.
+    /// A use without a table is compiled from the source text at load.
+    pub regex_tables: Vec<RegexTables>,
     pub consts: Vec<Const>,
     /// All code blocks, concatenated.
     pub code: Vec<u8>,
     /// Present unless the image was built with `--strip`.
     pub debug: Option<Debug>,
+}
+
+/// One regex compiled ahead of time (`crate::regex::table` builds and
+/// runs these; `runtime/README.md` documents the encoding).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RegexTables {
+    /// For `matches regex`: the anchored DFA of the whole value.
+    pub whole: Option<CharDfa>,
+    /// For `redact`: the unanchored forward DFA that finds where the
+    /// leftmost-first match ends, and the anchored reverse DFA that finds
+    /// where it starts.
+    pub search: Option<(CharDfa, CharDfa)>,
+}
+
+/// A DFA over *character classes*: Unicode scalar values are mapped to a
+/// class by `ranges`, and `next[state * classes + class]` is the state
+/// after one character. State 0 is the dead state. `matched[s]` says that
+/// a match ends (forward) or starts (reverse) at the character boundary
+/// where the DFA is in state `s`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CharDfa {
+    pub start: u16,
+    pub classes: u16,
+    /// `(first scalar value, class)`, sorted, the first at 0: each class
+    /// holds from its first value up to the next entry's.
+    pub ranges: Vec<(u32, u16)>,
+    pub next: Vec<u16>,
+    pub matched: Vec<bool>,
 }
 
 /// The type of a parameter or attribute value.

@@ -1,22 +1,36 @@
-//! Regexes, compiled once at load.
+//! Regexes: ready at load, searched without allocation.
 //!
-//! `Match` needs a whole-value test: an anchored dense DFA with
-//! `MatchKind::All`, walked byte by byte and asked at end of input whether
-//! a match ends there — no cache, no allocation, linear time. Redactions
-//! need leftmost-first search: a dense forward/reverse DFA pair
-//! (`dfa::regex::Regex`), also cache-free.
+//! `Match` needs a whole-value test; redactions need leftmost-first
+//! search. Each use of a pattern is served by the first of:
 //!
-//! A pattern whose DFA would exceed [`DFA_SIZE_LIMIT`] (or that a dense
-//! DFA cannot express, such as a Unicode word boundary) falls back to the
-//! `meta` engine, whose per-session cache is created when the session
-//! opens; such searches may allocate while that cache warms up. The
+//! 1. a character-class DFA compiled ahead of time and carried in the
+//!    image ([`table`], derived by [`build`]): load only validates it;
+//! 2. a dense DFA determinized at load (an anchored `MatchKind::All` DFA
+//!    for whole values, a forward/reverse `dfa::regex::Regex` for search):
+//!    the exact automata the tables are derived from, for images without
+//!    tables and patterns the derivation refuses (look-around, empty
+//!    matches);
+//! 3. the `meta` engine, when a dense DFA would exceed [`DFA_SIZE_LIMIT`]
+//!    or cannot express the pattern (a Unicode word boundary). Its
+//!    per-session cache is created when the session opens; such searches
+//!    may allocate while that cache warms up.
+//!
+//! All three are linear-time and need no cache except the third. The
 //! compiler checks patterns against the same NFA limit (E0207).
+
+pub mod build;
+pub(crate) mod table;
+#[cfg(test)]
+mod tests;
 
 use regex_automata::dfa::{self, dense, Automaton, StartKind};
 use regex_automata::nfa::thompson;
 use regex_automata::util::iter::Searcher;
 use regex_automata::util::start;
 use regex_automata::{meta, Anchored, Input, MatchKind};
+
+use crate::model::RegexTables;
+use table::Table;
 
 /// Largest dense DFA built per use of a pattern.
 pub const DFA_SIZE_LIMIT: usize = 2 << 20;
@@ -25,11 +39,13 @@ pub const NFA_SIZE_LIMIT: usize = 2 << 20;
 
 /// One image regex, compiled for the uses the image makes of it.
 pub(crate) struct Rx {
-    pub whole: Option<Engine<dense::DFA<Vec<u32>>>>,
-    pub search: Option<Engine<dfa::regex::Regex>>,
+    pub whole: Option<Engine<Table, dense::DFA<Vec<u32>>>>,
+    pub search: Option<Engine<(Table, Table), dfa::regex::Regex>>,
 }
 
-pub(crate) enum Engine<D> {
+pub(crate) enum Engine<T, D> {
+    /// Compiled ahead of time.
+    Table(T),
     Dfa(D),
     /// Index into [`Regexes::meta`] (and the session's caches).
     Meta(usize),
@@ -49,21 +65,45 @@ pub(crate) struct Regexes {
 pub(crate) struct RegexFault;
 
 impl Regexes {
-    /// Compiles `pattern` for whole-value matching (`whole`) and/or for
-    /// redaction (`search`). Errors are messages for `LoadError::Regex`.
-    pub fn add(&mut self, pattern: &str, whole: bool, search: bool) -> Result<(), String> {
+    /// Readies `pattern` for whole-value matching (`whole`) and/or for
+    /// redaction (`search`), from `tables` where they serve the use.
+    /// Errors are messages for `LoadError::Regex`.
+    pub fn add(
+        &mut self,
+        pattern: &str,
+        tables: Option<&RegexTables>,
+        whole: bool,
+        search: bool,
+    ) -> Result<(), String> {
+        // Tables the image carries for a use it does not make are still
+        // checked, so that every byte of a loaded image has been validated.
+        if let Some(t) = tables {
+            if let (Some(d), false) = (&t.whole, whole) {
+                Table::new(d)?;
+            }
+            if let (Some((f, r)), false) = (&t.search, search) {
+                Table::new(f)?;
+                Table::new(r)?;
+            }
+        }
         let w = if whole {
-            Some(match whole_dfa(pattern) {
-                Some(d) => Engine::Dfa(d),
-                None => Engine::Meta(self.meta(&format!(r"\A(?:{pattern})\z"))?),
+            Some(match tables.and_then(|t| t.whole.as_ref()) {
+                Some(t) => Engine::Table(Table::new(t)?),
+                None => match whole_dfa(pattern) {
+                    Some(d) => Engine::Dfa(d),
+                    None => Engine::Meta(self.meta(&format!(r"\A(?:{pattern})\z"))?),
+                },
             })
         } else {
             None
         };
         let s = if search {
-            Some(match search_dfa(pattern) {
-                Some(d) => Engine::Dfa(d),
-                None => Engine::Meta(self.meta(pattern)?),
+            Some(match tables.and_then(|t| t.search.as_ref()) {
+                Some((f, r)) => Engine::Table((Table::new(f)?, Table::new(r)?)),
+                None => match search_dfa(pattern) {
+                    Some(d) => Engine::Dfa(d),
+                    None => Engine::Meta(self.meta(pattern)?),
+                },
             })
         } else {
             None
@@ -92,6 +132,7 @@ impl Regexes {
         caches: &mut [meta::Cache],
     ) -> Result<bool, RegexFault> {
         match self.rx.get(i).and_then(|r| r.whole.as_ref()) {
+            Some(Engine::Table(t)) => Ok(t.whole(s)),
             Some(Engine::Dfa(d)) => whole_match(d, s),
             Some(Engine::Meta(m)) => match (self.meta.get(*m), caches.get_mut(*m)) {
                 (Some(re), Some(cache)) => Ok(re.search_with(cache, &Input::new(s)).is_some()),
@@ -113,11 +154,16 @@ impl Regexes {
         cap: usize,
         caches: &mut [meta::Cache],
     ) -> Result<Option<bool>, RegexFault> {
+        let engine = self.rx.get(i).and_then(|r| r.search.as_ref());
+        if let Some(Engine::Table((fwd, rev))) = engine {
+            return replace_tables(fwd, rev, hay, with, out, cap);
+        }
         let mut it = Searcher::new(Input::new(hay));
         let mut last = 0;
         let mut any = false;
         loop {
-            let m = match self.rx.get(i).and_then(|r| r.search.as_ref()) {
+            let m = match engine {
+                Some(Engine::Table(_)) => return Err(RegexFault),
                 Some(Engine::Dfa(re)) => it.try_advance(|input| re.try_search(input)),
                 Some(Engine::Meta(m)) => match (self.meta.get(*m), caches.get_mut(*m)) {
                     (Some(re), Some(cache)) => {
@@ -148,9 +194,46 @@ impl Regexes {
     }
 }
 
+/// [`Regexes::replace_all`] with tables: the matches do not overlap and
+/// are never empty, so each search starts where the last match ended.
+fn replace_tables(
+    fwd: &Table,
+    rev: &Table,
+    hay: &str,
+    with: &str,
+    out: &mut String,
+    cap: usize,
+) -> Result<Option<bool>, RegexFault> {
+    let mut last = 0;
+    let mut any = false;
+    while let Some(end) = fwd.find_end(hay, last) {
+        // A forward match always has a start after the last match and
+        // is never empty; tables that disagreed would be a fault (the
+        // output is denied), never a leak or an endless loop.
+        let start = rev.find_start(hay, last, end).ok_or(RegexFault)?;
+        if end <= start {
+            return Err(RegexFault);
+        }
+        let before = hay.get(last..start).ok_or(RegexFault)?;
+        if out.len() + before.len() + with.len() > cap {
+            return Ok(None);
+        }
+        out.push_str(before);
+        out.push_str(with);
+        any = true;
+        last = end;
+    }
+    let rest = hay.get(last..).ok_or(RegexFault)?;
+    if out.len() + rest.len() > cap {
+        return Ok(None);
+    }
+    out.push_str(rest);
+    Ok(Some(any))
+}
+
 /// `None` when the DFA cannot be built (too big, or a feature dense DFAs
 /// lack): the caller falls back to the meta engine.
-fn whole_dfa(pattern: &str) -> Option<dense::DFA<Vec<u32>>> {
+pub(crate) fn whole_dfa(pattern: &str) -> Option<dense::DFA<Vec<u32>>> {
     dense::Builder::new()
         .configure(
             dense::Config::new()
@@ -164,7 +247,7 @@ fn whole_dfa(pattern: &str) -> Option<dense::DFA<Vec<u32>>> {
         .ok()
 }
 
-fn search_dfa(pattern: &str) -> Option<dfa::regex::Regex> {
+pub(crate) fn search_dfa(pattern: &str) -> Option<dfa::regex::Regex> {
     dfa::regex::Builder::new()
         .dense(
             dense::Config::new()

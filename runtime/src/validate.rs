@@ -166,10 +166,25 @@ pub(crate) fn build(image: Image, checksum: u32) -> Result<Policy, LoadError> {
     }
 
     let mut regexes = Regexes::default();
+    if !image.regex_tables.is_empty() && image.regex_tables.len() != image.regexes.len() {
+        return Err(LoadError::Regex {
+            message: format!(
+                "{} regex tables for {} regexes",
+                image.regex_tables.len(),
+                image.regexes.len()
+            ),
+            at: At::item(Item::Policy),
+        });
+    }
     for (i, r) in image.regexes.iter().enumerate() {
         let pattern = &image.strings[r.0 as usize];
         regexes
-            .add(pattern, v.usage.matched[i], searched[i])
+            .add(
+                pattern,
+                image.regex_tables.get(i),
+                v.usage.matched[i],
+                searched[i],
+            )
             .map_err(|message| LoadError::Regex {
                 message,
                 at: At::item(Item::Regex(i as u32)),

@@ -73,10 +73,10 @@ fn framing_errors_have_codes_and_offsets() {
     assert_eq!(code(b""), "E0410");
     assert_eq!(code(b"GRDX\x01\x00"), "E0410");
     let mut b = good.clone();
-    b[4] = 2;
+    b[4] = 1;
     assert_eq!(
         decode(&b).err(),
-        Some(LoadError::UnsupportedVersion { version: 2 })
+        Some(LoadError::UnsupportedVersion { version: 1 })
     );
     let mut b = good.clone();
     b[6] = 0x03;
@@ -261,6 +261,42 @@ prop_compose! {
     }
 }
 
+/// Any table shape, valid or not (the format only frames it; meaning is
+/// the loader's), with both transition widths (up to 256 states: one
+/// byte) and both class widths (up to 256 classes: one byte; a class
+/// number is only representable in its table's width).
+fn arb_char_dfa() -> impl Strategy<Value = CharDfa> {
+    prop_oneof![
+        (1usize..5, 1u16..4),
+        (250usize..262, 1u16..3),
+        (1usize..3, 257u16..260),
+    ]
+    .prop_flat_map(|(states, classes)| {
+        let class_max = if classes > 256 { u16::MAX } else { 255 };
+        (
+            any::<u16>(),
+            proptest::collection::vec((any::<u32>(), 0..=class_max), 0..4),
+            proptest::collection::vec(0..states as u16, states * usize::from(classes)),
+            proptest::collection::vec(any::<bool>(), states),
+        )
+            .prop_map(move |(start, ranges, next, matched)| CharDfa {
+                start,
+                classes,
+                ranges,
+                next,
+                matched,
+            })
+    })
+}
+
+fn arb_regex_tables() -> impl Strategy<Value = RegexTables> {
+    (
+        proptest::option::of(arb_char_dfa()),
+        proptest::option::of((arb_char_dfa(), arb_char_dfa())),
+    )
+        .prop_map(|(whole, search)| RegexTables { whole, search })
+}
+
 prop_compose! {
     fn arb_image()(
         name in id(),
@@ -283,6 +319,7 @@ prop_compose! {
         gates in proptest::collection::vec((id(), proptest::collection::vec(id(), 0..2), proptest::option::of(any::<u64>()))
             .prop_map(|(name, approvers, timeout_ms)| Gate { name, approvers, timeout_ms }), 0..2),
         regexes in proptest::collection::vec(id(), 0..2),
+        regex_tables in proptest::collection::vec(arb_regex_tables(), 0..2),
         consts in proptest::collection::vec(prop_oneof![
             any::<i64>().prop_map(Const::Int),
             any::<bool>().prop_map(Const::Bool),
@@ -297,7 +334,7 @@ prop_compose! {
                 .prop_map(|(id, file, line, col, start, end, because)| RuleDebug { id, file, line, col, start, end, because }), 0..2),
         ).prop_map(|(files, rules)| Debug { files, rules })),
     ) -> Image {
-        Image { name, default_allow, strings, labels, enums, tools, channels, attrs, states, gates, regexes, consts, code, debug }
+        Image { name, default_allow, strings, labels, enums, tools, channels, attrs, states, gates, regexes, regex_tables, consts, code, debug }
     }
 }
 

@@ -487,3 +487,61 @@ fn errors_display_with_location() {
     );
     assert_eq!(e.offset(), Some(1));
 }
+
+/// A whole-value table for `x+` over two classes (`x`, everything else):
+/// state 1 starts, state 2 has read at least one `x` and matches.
+fn x_plus_table() -> CharDfa {
+    CharDfa {
+        start: 1,
+        classes: 2,
+        ranges: vec![(0, 1), (u32::from('x'), 0), (u32::from('y'), 1)],
+        next: vec![0, 0, 2, 0, 2, 0],
+        matched: vec![false, false, true],
+    }
+}
+
+/// `base()` with `x+` matched by a rule on `t`, carried as `table`.
+fn with_table(table: CharDfa) -> Result<Policy, LoadError> {
+    let mut b = base();
+    let g = b.raw(&[Op::LoadParam as u8, 0, Op::Match as u8, 0, 0, Op::Ret as u8]);
+    b.img.tools[0].rules.push(Rule {
+        id: 1,
+        verdict: Verdict::Deny,
+        guard: Some(g),
+    });
+    let mut img = b.build();
+    img.regex_tables = vec![RegexTables {
+        whole: Some(table),
+        search: None,
+    }];
+    Policy::from_image(img)
+}
+
+#[test]
+fn regex_tables_are_checked_before_they_are_trusted() {
+    assert_eq!(code_of(with_table(x_plus_table())), "ok");
+    type Spoil = fn(&mut CharDfa);
+    let bad: Vec<(&str, Spoil)> = vec![
+        ("a transition past the last state", |t| t.next[2] = 3),
+        ("a start past the last state", |t| t.start = 3),
+        ("a live state 0", |t| t.next[1] = 2),
+        ("a matching state 0", |t| t.matched[0] = true),
+        ("ranges not from U+0000", |t| t.ranges[0].0 = 1),
+        ("ranges out of order", |t| t.ranges.swap(1, 2)),
+        ("a class out of range", |t| t.ranges[1].1 = 2),
+        ("a range past U+10FFFF", |t| t.ranges.push((0x11_0000, 0))),
+        ("too few transitions", |t| {
+            t.next.pop();
+        }),
+        ("no classes", |t| t.classes = 0),
+    ];
+    for (what, spoil) in bad {
+        let mut t = x_plus_table();
+        spoil(&mut t);
+        assert_eq!(code_of(with_table(t)), "E0448", "{what}");
+    }
+    // One entry per regex, or none at all.
+    let mut img = base().build();
+    img.regex_tables = vec![RegexTables::default(); 2];
+    assert_eq!(code_of(Policy::from_image(img)), "E0448");
+}

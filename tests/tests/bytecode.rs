@@ -80,8 +80,16 @@ fn stripping_drops_the_debug_section() {
         assert!(a.strings.len() >= kept);
         a.strings.truncate(kept);
         assert_eq!(&a, stripped_policy.image(), "{}", path.display());
+        // Images are small: regexes travel as ahead-of-time tables (the
+        // coding agent's eight path globs are 3.5 KB of its 8.5 KB), and
+        // the mail example stays within the runtime issue's 4 KiB.
+        let limit = if path.ends_with("mail_assistant.guard") {
+            4 * 1024
+        } else {
+            12 * 1024
+        };
         assert!(
-            stripped.len() < 8 * 1024,
+            stripped.len() <= limit,
             "{}: {} bytes",
             path.display(),
             stripped.len()

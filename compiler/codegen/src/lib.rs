@@ -122,6 +122,25 @@ pub fn image(
         })
         .collect();
     let regexes = p.regexes.iter().map(|r| g.string(r)).collect();
+    // Every regex the code uses is compiled here, ahead of time, so that
+    // loading the image only validates tables (regexes only assertions
+    // use get none). A use the tables cannot serve exactly is left to the
+    // runtime, which then determinizes it at load.
+    let redacting: std::collections::BTreeSet<u16> = p
+        .channels
+        .iter()
+        .flat_map(|c| c.redactions.iter().map(|r| r.regex))
+        .collect();
+    let regex_tables = (0..p.regexes.len())
+        .map(|i| {
+            let i16 = i as u16;
+            guard_runtime::regex_tables(
+                &p.regexes[i],
+                g.matched.contains(&i16),
+                redacting.contains(&i16),
+            )
+        })
+        .collect();
     let debug = (!options.strip).then(|| g.debug(p, sources));
     if let Some(span) = g.too_large {
         return Err(vec![Diagnostic::new(
@@ -143,6 +162,7 @@ pub fn image(
         states,
         gates,
         regexes,
+        regex_tables,
         consts: g.consts,
         code: g.code,
         debug,
@@ -158,6 +178,8 @@ struct Gen {
     code: Vec<u8>,
     /// Set when a jump or block does not fit its operand.
     too_large: Option<guard_diagnostics::Span>,
+    /// Regexes that some code matches against whole values.
+    matched: std::collections::BTreeSet<u16>,
 }
 
 impl Gen {
@@ -327,6 +349,7 @@ impl Gen {
             ExprKind::Match { lhs, regex } => {
                 self.emit(lhs);
                 self.op_u16(Op::Match, *regex);
+                self.matched.insert(*regex);
             }
             ExprKind::CtxHas(bit) => self.op_u8(Op::CtxHas, *bit),
             ExprKind::Call { func, args } => {
