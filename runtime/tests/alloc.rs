@@ -53,7 +53,21 @@ fn allocations<R>(f: impl FnOnce() -> R) -> (R, usize) {
 
 #[test]
 fn deciding_allocates_nothing() {
-    let p = Policy::load(&encode(&mail_assistant())).unwrap();
+    // With regexes determinized at load and with the ahead-of-time tables
+    // `guardc build` writes.
+    let mut tabled = mail_assistant();
+    tabled.regex_tables = tabled
+        .regexes
+        .iter()
+        .map(|r| guard_runtime::regex_tables(&tabled.strings[r.0 as usize], true, true))
+        .collect();
+    assert!(tabled.regex_tables.iter().all(|t| t.whole.is_some() && t.search.is_some()));
+    deciding_allocates_nothing_with(mail_assistant());
+    deciding_allocates_nothing_with(tabled);
+}
+
+fn deciding_allocates_nothing_with(image: guard_runtime::model::Image) {
+    let p = Policy::load(&encode(&image)).unwrap();
     let mut s = Session::new(&p, &[("env", Arg::Str("prod"))]).unwrap();
     let read = p.tool_id("mail.read").unwrap();
     let fetch = p.tool_id("web.fetch").unwrap();

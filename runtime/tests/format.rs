@@ -402,9 +402,20 @@ fn write_fuzz_seeds() {
     std::fs::create_dir_all(&dir).unwrap();
     let mut stripped = common::mail_assistant();
     stripped.debug = None;
+    // As `guardc build` writes it: every regex with its tables (the
+    // fixture's first regex is matched, the second redacts).
+    let mut tabled = common::mail_assistant();
+    tabled.regex_tables = tabled
+        .regexes
+        .iter()
+        .enumerate()
+        .map(|(i, r)| guard_runtime::regex_tables(&tabled.strings[r.0 as usize], i == 0, i == 1))
+        .collect();
+    assert!(tabled.regex_tables.iter().all(|t| t.whole.is_some() || t.search.is_some()));
     for (name, img) in [
         ("mail_assistant", common::mail_assistant()),
         ("mail_assistant_stripped", stripped),
+        ("mail_assistant_tables", tabled),
     ] {
         let bytes = encode(&img);
         std::fs::write(dir.join(format!("{name}.grdi")), &bytes).unwrap();

@@ -6,8 +6,14 @@
 //! from a second regex implementation: the character DFA is the byte DFA
 //! observed at character boundaries. Reading a character moves it from
 //! state `s` to the state the byte DFA reaches after that character's
-//! UTF-8 bytes (in reverse order for the reverse DFA). Characters whose
-//! bytes every state treats alike share a class.
+//! UTF-8 bytes (in reverse order for the reverse DFA).
+//!
+//! The characters are first cut into *segments* wherever one of the
+//! pattern's character sets (from regex-syntax's HIR) begins or ends; for
+//! each state and segment, a walk over the segment's UTF-8 byte-range
+//! sequences (one byte per byte class) must reach a single state, up to
+//! states no input can tell apart. Minimization then merges states, and
+//! segments that every state treats alike become one class.
 //!
 //! The derivation is exact only under conditions it checks, and a
 //! pattern that fails one simply gets no table (it is compiled at load,
@@ -105,10 +111,9 @@ fn tabulate(pattern: &str, d: &Dense, anchored: Anchored, reverse: bool) -> Opti
     let width = alphabet.segments.len();
     let mut at = 0;
     while at < order.len() {
-        // Before minimization the table has a column per class tuple
-        // (thousands when a pattern tells many non-ASCII characters
-        // apart); it shrinks to MAX_TRANSITIONS or the pattern is left to
-        // the loader.
+        // Before minimization the table has a column per segment (well
+        // over a thousand for `\w`, whose Unicode ranges all cut); it
+        // shrinks to MAX_TRANSITIONS or the pattern is left to the loader.
         if order.len().saturating_mul(width) > MAX_TRANSITIONS * 64 {
             return None;
         }
