@@ -61,7 +61,10 @@ fn deciding_allocates_nothing() {
         .iter()
         .map(|r| guard_runtime::regex_tables(&tabled.strings[r.0 as usize], true, true))
         .collect();
-    assert!(tabled.regex_tables.iter().all(|t| t.whole.is_some() && t.search.is_some()));
+    assert!(tabled
+        .regex_tables
+        .iter()
+        .all(|t| t.whole.is_some() && t.search.is_some()));
     deciding_allocates_nothing_with(mail_assistant());
     deciding_allocates_nothing_with(tabled);
 }

@@ -411,7 +411,10 @@ fn write_fuzz_seeds() {
         .enumerate()
         .map(|(i, r)| guard_runtime::regex_tables(&tabled.strings[r.0 as usize], i == 0, i == 1))
         .collect();
-    assert!(tabled.regex_tables.iter().all(|t| t.whole.is_some() || t.search.is_some()));
+    assert!(tabled
+        .regex_tables
+        .iter()
+        .all(|t| t.whole.is_some() || t.search.is_some()));
     for (name, img) in [
         ("mail_assistant", common::mail_assistant()),
         ("mail_assistant_stripped", stripped),
