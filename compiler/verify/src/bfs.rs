@@ -11,6 +11,7 @@ use guard_ir::{Assert, BinOp, Expr, ExprKind, Verdict};
 
 use crate::classes::visit_expr;
 use crate::eval::{decide, fold, Env, Outcome, Specialized};
+use crate::fx::FxBuild;
 use crate::model::Model;
 use crate::monitor::{advance, specialize, step_matches_spec, Active};
 use crate::trace::{Trace, TraceStep};
@@ -43,7 +44,7 @@ struct Edge {
 }
 
 pub fn search(model: &Model<'_>, a: &Assert, max_states: usize) -> Search {
-    let mut index: HashMap<Node, usize> = HashMap::new();
+    let mut index: HashMap<Node, usize, FxBuild> = HashMap::default();
     let mut nodes: Vec<Node> = Vec::new();
     let mut edges: Vec<Option<Edge>> = Vec::new();
     let init = model.init();
@@ -62,10 +63,10 @@ pub fn search(model: &Model<'_>, a: &Assert, max_states: usize) -> Search {
     // Every event specialized once per attribute valuation: what does not
     // depend on the state (regexes, string tests on the arguments) is
     // computed here, not in every state.
-    type Spec = (
-        Vec<(Specialized, Vec<Option<Option<guard_ir::Expr>>>)>,
-        Vec<usize>,
-    );
+    // Only the representatives (`representatives`) are kept, with their
+    // instance index: the search never reads the others, and a model with
+    // many valuations and instances would otherwise hold all of them.
+    type Spec = Vec<(usize, Specialized, Vec<Option<Option<guard_ir::Expr>>>)>;
     let mut specs: Vec<Option<Spec>> = vec![None; model.attr_sets.len()];
     let mut head = 0;
     let mut depth = 0;
@@ -76,7 +77,7 @@ pub fn search(model: &Model<'_>, a: &Assert, max_states: usize) -> Search {
         let d = edges[here].as_ref().map_or(0, |e| e.depth);
         depth = depth.max(d);
         let attrs = &model.attr_sets[node.attrs as usize];
-        let (spec, reps) = specs[node.attrs as usize].get_or_insert_with(|| {
+        let reps = specs[node.attrs as usize].get_or_insert_with(|| {
             let spec: Vec<_> = model
                 .instances
                 .iter()
@@ -89,13 +90,23 @@ pub fn search(model: &Model<'_>, a: &Assert, max_states: usize) -> Search {
                 })
                 .collect();
             let reps = representatives(model, attrs, &spec);
-            (spec, reps)
+            let mut keep = vec![false; spec.len()];
+            for &k in &reps {
+                if let Some(slot) = keep.get_mut(k) {
+                    *slot = true;
+                }
+            }
+            spec.into_iter()
+                .enumerate()
+                .filter(|(k, _)| keep.get(*k).copied().unwrap_or(false))
+                .map(|(k, (event, steps))| (k, event, steps))
+                .collect()
         });
-        for &k in reps.iter() {
+        for (k, event, steps) in reps.iter() {
+            let k = *k;
             let Some(inst) = model.instances.get(k) else {
                 continue;
             };
-            let (event, steps) = &spec[k];
             let env = Env {
                 policy: model.policy,
                 regexes: &model.regexes,
@@ -105,7 +116,7 @@ pub fn search(model: &Model<'_>, a: &Assert, max_states: usize) -> Search {
                 args: &inst.args,
                 text: inst.text.as_deref(),
             };
-            let decided = event.decide(&env);
+            let decided = event.decide_verdict(&env);
             let gates = match decided.outcome {
                 Outcome::Allow => 0,
                 Outcome::Escalate(g) => g,
@@ -120,7 +131,9 @@ pub fn search(model: &Model<'_>, a: &Assert, max_states: usize) -> Search {
                 trace.steps.push(TraceStep {
                     instance: inst.clone(),
                     outcome: decided.outcome,
-                    rules: decided.rules,
+                    // The search left the matched rules out; the last step
+                    // shows them, so this one event is decided in full.
+                    rules: event.decide(&env).rules,
                     state,
                     ctx,
                 });

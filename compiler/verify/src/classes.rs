@@ -109,30 +109,56 @@ pub fn witnesses_with_enums(
     regexes: &[String],
     enums: Option<&[Vec<String>]>,
 ) -> Witnesses {
+    // Only the expressions that mention the subject can tell its values
+    // apart: every analysis below (string leaves and guards, integer
+    // cuts, list membership) skips the others without looking at them.
+    // The one exception is an enum whose variants are not given, which
+    // takes the variants any expression mentions. Dropping the rest
+    // before keying lets one answer serve every assertion whose own step
+    // guards do not touch this subject, and every sliced policy that
+    // keeps its guards.
+    let own: Vec<&ir::Expr>;
+    let exprs = if enums.is_none() && names_enum(ty) {
+        exprs
+    } else {
+        own = exprs
+            .iter()
+            .copied()
+            .filter(|e| expr::mentions(e, subject))
+            .collect();
+        &own[..]
+    };
     // Classification is a pure function of its arguments, and the same
     // parameter is classified again for every assertion, deep lint and
     // concretisation attempt of a run: remember the answers. The key is
     // the arguments' full debug rendering (regex texts included), so two
     // different questions never share an answer.
     let key = format!("{subject:?}|{ty:?}|{optional}|{exprs:?}|{regexes:?}|{enums:?}");
-    if let Some(hit) = memo::get(&key) {
-        return hit;
+    memo::get_or_compute(key, || {
+        classify(subject, ty, optional, exprs, regexes, enums)
+    })
+}
+
+/// Whether values of `ty` are enum variants (or lists of them).
+fn names_enum(ty: &ir::Type) -> bool {
+    match ty {
+        ir::Type::Enum(_) => true,
+        ir::Type::List(elem) => names_enum(elem),
+        _ => false,
     }
-    let computed = classify(subject, ty, optional, exprs, regexes, enums);
-    memo::put(key, &computed);
-    computed
 }
 
 /// Forgets every remembered classification, so that the next run pays for
 /// its own (benchmarks compare engines from a cold start with it).
 pub fn forget_classifications() {
     memo::clear();
+    strings::forget();
 }
 
 /// A bounded, process-wide memo of classifications.
 mod memo {
     use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock};
+    use std::sync::{Arc, Mutex, OnceLock};
 
     use super::Witnesses;
 
@@ -140,28 +166,34 @@ mod memo {
     /// such as the language server, proves many versions of a policy).
     const CAPACITY: usize = 4096;
 
-    fn table() -> &'static Mutex<HashMap<String, Witnesses>> {
-        static TABLE: OnceLock<Mutex<HashMap<String, Witnesses>>> = OnceLock::new();
+    /// One answer, filled in once by whichever thread asked first.
+    type Cell = Arc<OnceLock<Witnesses>>;
+
+    fn table() -> &'static Mutex<HashMap<String, Cell>> {
+        static TABLE: OnceLock<Mutex<HashMap<String, Cell>>> = OnceLock::new();
         TABLE.get_or_init(|| Mutex::new(HashMap::new()))
     }
 
-    pub(super) fn get(key: &str) -> Option<Witnesses> {
-        // A poisoned lock only means another thread panicked mid-insert of
-        // a whole value; the map itself is still consistent.
-        let t = table().lock().unwrap_or_else(|e| e.into_inner());
-        t.get(key).cloned()
+    /// The remembered answer for `key`, or `compute`'s, remembered. Threads
+    /// proving assertions side by side often ask the same question at
+    /// once: the first computes it and the others wait for its answer
+    /// rather than repeat the work (the table's lock is not held
+    /// meanwhile, so other questions go on).
+    pub(super) fn get_or_compute(key: String, compute: impl FnOnce() -> Witnesses) -> Witnesses {
+        let cell = {
+            // A poisoned lock only means another thread panicked while
+            // holding it; the map itself is still consistent.
+            let mut t = table().lock().unwrap_or_else(|e| e.into_inner());
+            if t.len() >= CAPACITY && !t.contains_key(&key) {
+                t.clear();
+            }
+            Arc::clone(t.entry(key).or_default())
+        };
+        cell.get_or_init(compute).clone()
     }
 
     pub(super) fn clear() {
         table().lock().unwrap_or_else(|e| e.into_inner()).clear();
-    }
-
-    pub(super) fn put(key: String, w: &Witnesses) {
-        let mut t = table().lock().unwrap_or_else(|e| e.into_inner());
-        if t.len() >= CAPACITY {
-            t.clear();
-        }
-        t.insert(key, w.clone());
     }
 }
 

@@ -15,8 +15,13 @@
 //! Soundness: W0502–W0504 are claims about *every* reachable state, made
 //! only when the search saw all of them and the model is exact (its
 //! argument classes provably cover every value). W0505 comes with a
-//! concrete trace, so it is reported whenever one is found. Whatever is
-//! left out, and why, is in `Deep::notes`.
+//! concrete trace, so it is reported whenever one is found. When the
+//! model is not exact only W0505 is looked for, and a solver first asks
+//! whether any state at all lets an effect fail (`ranges`): if none does,
+//! no trace exists and the search is skipped. Whatever is left out, and
+//! why, is in `Deep::notes`.
+
+mod ranges;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -27,6 +32,7 @@ use guard_ir::{Event, Policy, StateKind, Verdict};
 use crate::eval::{EffectFailure, Env, Outcome, Why};
 use crate::graph::{explore, no_asserts, policy_model, Budget, Events, Visit};
 use crate::model::{Instance, Limits};
+use crate::symbolic;
 use crate::trace::{event_text, trace_lines, Trace};
 
 /// Limits of the deep analysis.
@@ -39,6 +45,10 @@ pub struct Options {
     /// can be found, by a bounded hunt for a trace, not worth the whole
     /// budget.
     pub inexact_decisions: u64,
+    /// The solver's limits for proving, before that hunt, that no effect
+    /// can leave its range in any state at all (`ranges`), which makes the
+    /// hunt pointless; `None` always hunts.
+    pub solver: Option<symbolic::Budget>,
     /// `Classes` (the default) submits one event per class of events that
     /// decide alike; `All` every instance, for tests that check the two
     /// agree.
@@ -54,6 +64,10 @@ impl Default for Options {
                 max_decisions: 20_000_000,
             },
             inexact_decisions: 4_000_000,
+            solver: Some(symbolic::Budget {
+                rlimit: 10_000_000,
+                timeout_ms: 0,
+            }),
             events: Events::Classes,
             limits: Limits::default(),
         }
@@ -123,78 +137,80 @@ pub fn analyse(program: &hir::Program, policy: &Policy, options: Options) -> Dee
     if model.exact.is_err() {
         budget.max_decisions = budget.max_decisions.min(options.inexact_decisions);
     }
-    let explored = explore(
-        &model,
-        &valuations,
-        budget,
-        options.events,
-        |v: Visit<'_>| {
-            let Some(inst) = model.instances.get(v.instance) else {
-                return;
+    // An inexact model is only searched for W0505 traces; when the solver
+    // shows that no state at all lets an effect fail, there is none to
+    // find and the search is skipped.
+    let needless = model.exact.is_err()
+        && options
+            .solver
+            .is_some_and(|b| ranges::no_effect_can_fail(&model, b).is_ok());
+    let searched = if needless { &[][..] } else { &valuations[..] };
+    let explored = explore(&model, searched, budget, options.events, |v: Visit<'_>| {
+        let Some(inst) = model.instances.get(v.instance) else {
+            return;
+        };
+        let ex = v.explained;
+        let verdict_of = |id: u32| verdicts.get(id as usize).copied().flatten();
+        let held_with = |want: fn(Verdict) -> bool| -> Vec<u32> {
+            ex.held
+                .iter()
+                .copied()
+                .filter(|&id| verdict_of(id).is_some_and(want))
+                .collect()
+        };
+        for &id in &ex.held {
+            let (Some(verdict), Some(s)) = (verdict_of(id), seen.get_mut(id as usize)) else {
+                continue;
             };
-            let ex = v.explained;
-            let verdict_of = |id: u32| verdicts.get(id as usize).copied().flatten();
-            let held_with = |want: fn(Verdict) -> bool| -> Vec<u32> {
-                ex.held
-                    .iter()
-                    .copied()
-                    .filter(|&id| verdict_of(id).is_some_and(want))
-                    .collect()
-            };
-            for &id in &ex.held {
-                let (Some(verdict), Some(s)) = (verdict_of(id), seen.get_mut(id as usize)) else {
-                    continue;
-                };
-                s.held = true;
-                // Most visits only confirm what is known: skip them cheaply.
-                if s.decided {
+            s.held = true;
+            // Most visits only confirm what is known: skip them cheaply.
+            if s.decided {
+                continue;
+            }
+            let overriders = match (verdict, ex.verdict) {
+                (Verdict::Allow, Outcome::Allow)
+                | (Verdict::Escalate(_), Outcome::Escalate(_))
+                | (Verdict::Deny, _) => {
+                    s.decided = true;
+                    s.overriders = None;
                     continue;
                 }
-                let overriders = match (verdict, ex.verdict) {
-                    (Verdict::Allow, Outcome::Allow)
-                    | (Verdict::Escalate(_), Outcome::Escalate(_))
-                    | (Verdict::Deny, _) => {
-                        s.decided = true;
-                        s.overriders = None;
-                        continue;
-                    }
-                    (Verdict::Allow, Outcome::Escalate(_)) => {
-                        s.under_escalation = true;
-                        held_with(|x| matches!(x, Verdict::Escalate(_)))
-                    }
-                    (_, Outcome::Deny(Why::Rules)) => held_with(|x| x == Verdict::Deny),
-                    // A guard overflowed: no rule decided and none overrode,
-                    // so no claim about overriding rules can be made.
-                    _ => {
-                        s.decided = true;
-                        continue;
-                    }
-                };
-                s.overriders = Some(match s.overriders.take() {
-                    None => overriders,
-                    Some(mut before) => {
-                        before.retain(|r| overriders.contains(r));
-                        before
-                    }
-                });
-            }
-            if let Event::Channel(c) = inst.event {
-                redactions_held(&model, &v, inst, c, &mut seen);
-            }
-            if let Some(f) = ex.effect_failure.filter(|f| f.why == Why::OutOfRange) {
-                if let Some(&b) = blocks.get(&inst.event).and_then(|bs| bs.get(f.block)) {
-                    // The shallowest witness over all valuations: each is
-                    // searched breadth-first, but one after the other.
-                    let entry = ranges
-                        .entry((b, f.assign))
-                        .or_insert((v.depth, v.from, v.instance, f));
-                    if v.depth < entry.0 {
-                        *entry = (v.depth, v.from, v.instance, f);
-                    }
+                (Verdict::Allow, Outcome::Escalate(_)) => {
+                    s.under_escalation = true;
+                    held_with(|x| matches!(x, Verdict::Escalate(_)))
+                }
+                (_, Outcome::Deny(Why::Rules)) => held_with(|x| x == Verdict::Deny),
+                // A guard overflowed: no rule decided and none overrode,
+                // so no claim about overriding rules can be made.
+                _ => {
+                    s.decided = true;
+                    continue;
+                }
+            };
+            s.overriders = Some(match s.overriders.take() {
+                None => overriders,
+                Some(mut before) => {
+                    before.retain(|r| overriders.contains(r));
+                    before
+                }
+            });
+        }
+        if let Event::Channel(c) = inst.event {
+            redactions_held(&model, &v, inst, c, &mut seen);
+        }
+        if let Some(f) = ex.effect_failure.filter(|f| f.why == Why::OutOfRange) {
+            if let Some(&b) = blocks.get(&inst.event).and_then(|bs| bs.get(f.block)) {
+                // The shallowest witness over all valuations: each is
+                // searched breadth-first, but one after the other.
+                let entry = ranges
+                    .entry((b, f.assign))
+                    .or_insert((v.depth, v.from, v.instance, f));
+                if v.depth < entry.0 {
+                    *entry = (v.depth, v.from, v.instance, f);
                 }
             }
-        },
-    );
+        }
+    });
     let mut deep = Deep {
         states: explored.states.len(),
         ..Deep::default()
@@ -205,6 +221,9 @@ pub fn analyse(program: &hir::Program, policy: &Policy, options: Options) -> Dee
         explored.decisions
     );
     match (&model.exact, explored.complete) {
+        (Err(why), _) if needless => deep.notes.push(format!(
+            "the model is not exact ({why}); only W0505, which comes with a trace, could be reported, and the solver shows that no effect can leave its range in any state"
+        )),
         (Err(why), true) => deep.notes.push(format!(
             "the model is not exact ({why}); only W0505, which comes with a trace, is reported"
         )),

@@ -10,10 +10,14 @@
 //! `int[lo..hi]` range deny the event; effect guards read the pre-state
 //! while assignments read the state as updated by earlier assignments.
 
+mod fast;
+mod reading;
+
 use guard_ir::{BinOp, Builtin, Event, Expr, ExprKind, Policy, Rule, StateKind, Verdict};
 use regex_automata::meta::Regex;
 
 use crate::value::Value;
+use reading::{Lazy, Plain, Reading};
 
 /// The regex table, compiled once (whole-value matches).
 pub struct Regexes {
@@ -244,6 +248,11 @@ pub struct Specialized {
     pub rules: Vec<Rule>,
     pub effects: Vec<guard_ir::Effect>,
     pub labels: u64,
+    /// The same rules and effects compiled (`fast`), which is what
+    /// deciding reads: compiled from the fields above when first needed
+    /// (searches decide only some of the events they specialise). A
+    /// changed copy of those fields must be made with `new` again.
+    fast: std::sync::Arc<Lazy>,
 }
 
 impl Specialized {
@@ -261,34 +270,48 @@ impl Specialized {
             },
         };
         let guard = |g: &Option<Expr>| g.as_ref().map(|g| fold(env, g));
+        let rules: Vec<Rule> = rules
+            .iter()
+            .map(|r| Rule {
+                guard: guard(&r.guard),
+                ..r.clone()
+            })
+            // A guard folded to `false` raised nothing and holds never.
+            .filter(|r| {
+                !matches!(
+                    r.guard.as_ref().map(|g| &g.kind),
+                    Some(ExprKind::Bool(false))
+                )
+            })
+            .collect();
+        let effects: Vec<guard_ir::Effect> = effects
+            .iter()
+            .map(|e| guard_ir::Effect {
+                guard: guard(&e.guard),
+                assigns: e.assigns.iter().map(|(s, v)| (*s, fold(env, v))).collect(),
+            })
+            .collect();
         Specialized {
-            rules: rules
-                .iter()
-                .map(|r| Rule {
-                    guard: guard(&r.guard),
-                    ..r.clone()
-                })
-                // A guard folded to `false` raised nothing and holds never.
-                .filter(|r| {
-                    !matches!(
-                        r.guard.as_ref().map(|g| &g.kind),
-                        Some(ExprKind::Bool(false))
-                    )
-                })
-                .collect(),
-            effects: effects
-                .iter()
-                .map(|e| guard_ir::Effect {
-                    guard: guard(&e.guard),
-                    assigns: e.assigns.iter().map(|(s, v)| (*s, fold(env, v))).collect(),
-                })
-                .collect(),
+            fast: std::sync::Arc::default(),
+            rules,
+            effects,
             labels,
         }
     }
 
     pub fn decide(&self, env: &Env<'_>) -> Decided {
-        decide_with(env, &self.rules, &self.effects, self.labels)
+        decide_by::<true>(env, self, self.labels)
+    }
+
+    /// [`Specialized::decide`] without the matched rules (`rules` is
+    /// empty): what a search needs in every state.
+    pub fn decide_verdict(&self, env: &Env<'_>) -> Decided {
+        decide_by::<false>(env, self, self.labels)
+    }
+
+    /// [`explain_with`] over this event's rules and effects.
+    pub fn explain(&self, env: &Env<'_>) -> Explained {
+        explain_by(env, self, self.labels)
     }
 }
 
@@ -370,29 +393,50 @@ pub fn decide_with(
     effects: &[guard_ir::Effect],
     labels: u64,
 ) -> Decided {
+    decide_by::<true>(env, &Plain { rules, effects }, labels)
+}
+
+/// [`decide`] over `form`. With `RULES` false the matched rules are not
+/// collected (`Decided::rules` is empty), which spares a search that only
+/// needs the verdict and the post-state an allocation per event; all else
+/// is the same.
+fn decide_by<const RULES: bool>(env: &Env<'_>, form: &impl Reading, labels: u64) -> Decided {
     let p = env.policy;
     let (mut denies, mut escalates, mut allows) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut any_deny, mut any_allow) = (false, false);
     let mut gates = 0u64;
-    for r in rules {
-        match env.holds(r.guard.as_ref()) {
+    for (i, r) in form.rules().iter().enumerate() {
+        match form.rule_holds(i, env) {
             Ok(true) => {}
             Ok(false) => continue,
             Err(_) => return denied(Why::OutOfRange),
         }
         match r.verdict {
-            Verdict::Deny => denies.push(r.id),
+            Verdict::Deny => {
+                any_deny = true;
+                if RULES {
+                    denies.push(r.id);
+                }
+            }
             Verdict::Escalate(g) => {
                 gates |= 1u64 << g;
-                escalates.push(r.id);
+                if RULES {
+                    escalates.push(r.id);
+                }
             }
-            Verdict::Allow => allows.push(r.id),
+            Verdict::Allow => {
+                any_allow = true;
+                if RULES {
+                    allows.push(r.id);
+                }
+            }
         }
     }
-    let (outcome, matched) = if !denies.is_empty() {
+    let (outcome, matched) = if any_deny {
         (Outcome::Deny(Why::Rules), denies)
     } else if gates != 0 {
         (Outcome::Escalate(gates), escalates)
-    } else if !allows.is_empty() {
+    } else if any_allow {
         (Outcome::Allow, allows)
     } else if p.default_allow {
         (Outcome::Allow, Vec::new())
@@ -406,7 +450,7 @@ pub fn decide_with(
             next: None,
         };
     }
-    match apply(env, effects) {
+    match apply_by(env, form) {
         Ok(state) => Decided {
             outcome,
             rules: matched,
@@ -427,19 +471,29 @@ fn denied(why: Why) -> Decided {
 /// Runs the effect blocks (§6 step 4): the post-state, or why the event is
 /// denied instead.
 fn apply(env: &Env<'_>, effects: &[guard_ir::Effect]) -> Result<Vec<i64>, Why> {
+    apply_by(
+        env,
+        &Plain {
+            rules: &[],
+            effects,
+        },
+    )
+}
+
+fn apply_by(env: &Env<'_>, form: &impl Reading) -> Result<Vec<i64>, Why> {
     let mut next = env.state.to_vec();
-    for eff in effects {
-        match env.holds(eff.guard.as_ref()) {
+    for (k, eff) in form.effects().iter().enumerate() {
+        match form.effect_holds(k, env) {
             Ok(true) => {}
             Ok(false) => continue,
             Err(_) => return Err(Why::OutOfRange),
         }
-        for (s, value) in &eff.assigns {
+        for (j, (s, _)) in eff.assigns.iter().enumerate() {
             let running = Env {
                 state: &next,
                 ..*env
             };
-            let v = match running.eval(value) {
+            let v = match form.assign(k, j, &running) {
                 Ok(v) => v,
                 Err(Stop::Absent) => return Err(Why::BadArguments),
                 Err(Stop::Overflow) => return Err(Why::OutOfRange),
@@ -519,12 +573,18 @@ pub fn explain_with(
     effects: &[guard_ir::Effect],
     labels: u64,
 ) -> Explained {
+    explain_by(env, &Plain { rules, effects }, labels)
+}
+
+fn explain_by(env: &Env<'_>, form: &impl Reading, labels: u64) -> Explained {
     let p = env.policy;
-    let (mut denies, mut escalates, mut allows, mut held) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let effects = form.effects();
+    let rules = form.rules();
+    let mut held = Vec::new();
+    let (mut any_deny, mut any_allow) = (false, false);
     let (mut gates, mut overflow) = (0u64, false);
-    for r in rules {
-        match env.holds(r.guard.as_ref()) {
+    for (i, r) in rules.iter().enumerate() {
+        match form.rule_holds(i, env) {
             Ok(true) => held.push(r.id),
             Ok(false) => continue,
             Err(_) => {
@@ -533,23 +593,40 @@ pub fn explain_with(
             }
         }
         match r.verdict {
-            Verdict::Deny => denies.push(r.id),
-            Verdict::Escalate(g) => {
-                gates |= 1u64 << g;
-                escalates.push(r.id);
-            }
-            Verdict::Allow => allows.push(r.id),
+            Verdict::Deny => any_deny = true,
+            Verdict::Escalate(g) => gates |= 1u64 << g,
+            Verdict::Allow => any_allow = true,
         }
     }
     if overflow {
         return explained(denied(Why::OutOfRange), held, None);
     }
-    let (outcome, matched) = if !denies.is_empty() {
-        (Outcome::Deny(Why::Rules), denies)
+    // The held rules of one verdict, in rule order: `held` lists the ids
+    // of the rules that held in rule order, so walking the rules alongside
+    // it picks them out without evaluating anything again (a rule id
+    // names one rule, with one verdict, wherever it appears).
+    let of = |want: fn(Verdict) -> bool| -> Vec<u32> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        for r in rules {
+            if held.get(at) == Some(&r.id) {
+                if want(r.verdict) {
+                    out.push(r.id);
+                }
+                at += 1;
+            }
+        }
+        out
+    };
+    let (outcome, matched) = if any_deny {
+        (Outcome::Deny(Why::Rules), of(|v| v == Verdict::Deny))
     } else if gates != 0 {
-        (Outcome::Escalate(gates), escalates)
-    } else if !allows.is_empty() {
-        (Outcome::Allow, allows)
+        (
+            Outcome::Escalate(gates),
+            of(|v| matches!(v, Verdict::Escalate(_))),
+        )
+    } else if any_allow {
+        (Outcome::Allow, of(|v| v == Verdict::Allow))
     } else if p.default_allow {
         (Outcome::Allow, Vec::new())
     } else {
@@ -563,7 +640,7 @@ pub fn explain_with(
         };
         return explained(decided, held, None);
     }
-    match apply(env, effects) {
+    match apply_by(env, form) {
         Ok(state) => Explained {
             decided: Decided {
                 outcome,

@@ -15,11 +15,11 @@
 pub mod render;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
 
 use guard_ir::{Asserts, Event, Policy};
 
-use crate::eval::{explain, explain_with, fold, Env, Explained, Outcome, Specialized};
+use crate::eval::{explain, fold, Env, Explained, Outcome, Specialized};
+use crate::fx::FxBuild;
 use crate::model::{Instance, Limits, Model};
 use crate::trace::{value_text, Trace, TraceStep};
 use crate::value::Value;
@@ -123,7 +123,7 @@ pub fn explore(
         // Valuations never share a state, so each search has its own index
         // and its own specialized events, dropped when it is done.
         let forms = event_forms(model, attrs, events);
-        let mut index: HashMap<State, usize, BuildHasherDefault<Fx>> = HashMap::default();
+        let mut index: HashMap<State, usize, FxBuild> = HashMap::default();
         let first = ex.states.len();
         let s = State {
             attrs: v as u32,
@@ -153,7 +153,7 @@ pub fn explore(
                     return ex;
                 }
                 let env = env(model, attrs, &state, inst);
-                let explained = explain_with(&env, &form.rules, &form.effects, form.labels);
+                let explained = form.explain(&env);
                 let to = match &explained.decided.next {
                     None => None,
                     Some((vars, ctx)) => {
@@ -191,42 +191,6 @@ pub fn explore(
         }
     }
     ex
-}
-
-/// A multiply-rotate hash (the one rustc uses) for the state index: the
-/// keys are a few small integers, which SipHash spends most of the
-/// search's time on, and nothing here needs protection from chosen keys.
-#[derive(Default)]
-struct Fx(u64);
-
-impl Hasher for Fx {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(u64::from(n));
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-
-    fn write_i64(&mut self, n: i64) {
-        self.write_u64(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 /// The events to submit under one attribute valuation, each specialized

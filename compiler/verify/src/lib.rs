@@ -21,6 +21,7 @@ pub mod classes;
 pub mod deep;
 pub mod eval;
 pub mod export;
+mod fx;
 pub mod graph;
 pub mod model;
 pub mod monitor;

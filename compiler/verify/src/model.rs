@@ -100,13 +100,45 @@ impl<'a> Model<'a> {
                 ty: as_symbolic(&a.ty),
             })
             .collect();
-        let events = policy
+        let events: Vec<Event> = policy
             .tools
             .iter()
             .enumerate()
             .map(|(i, _)| Event::Tool(i as u16))
-            .chain((0..policy.channels.len()).map(|i| Event::Channel(i as u16)));
-        for event in events {
+            .chain((0..policy.channels.len()).map(|i| Event::Channel(i as u16)))
+            .collect();
+        // Classifications are remembered process-wide (`classes`), and
+        // models of several assertions (and the deep lints') are built on
+        // threads side by side, all starting with the first event, where
+        // the later ones wait for the first to classify it. Models of
+        // odd-numbered assertions classify the events last to first
+        // beforehand instead, so two threads work on different events at
+        // the start; the loop below then finds those answers remembered.
+        // Only the order of work changes, never a result.
+        if focus % 2 == 1 {
+            for &event in events.iter().rev() {
+                let owned = exprs_of(policy, asserts.asserts.get(focus), event);
+                let exprs: Vec<&Expr> = owned.iter().collect();
+                match event {
+                    Event::Tool(t) => {
+                        for (i, p) in params_of(policy, Event::Tool(t)).iter().enumerate() {
+                            let subject = Subject::Param(i as u8);
+                            witnesses(policy, subject, &p.ty, p.optional, &exprs, &asserts.regexes);
+                        }
+                    }
+                    Event::Channel(_) => {
+                        classes::witnesses(
+                            Subject::Text,
+                            &Type::Str,
+                            false,
+                            &exprs,
+                            &asserts.regexes,
+                        );
+                    }
+                }
+            }
+        }
+        for &event in &events {
             let name = event_name(policy, event);
             let owned = exprs_of(policy, asserts.asserts.get(focus), event);
             let exprs: Vec<&Expr> = owned.iter().collect();

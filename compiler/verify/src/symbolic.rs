@@ -218,6 +218,10 @@ pub struct StepTerms {
     pub args: Vec<Int>,
     /// The event executes (allowed, or escalated and approved).
     pub exec: Bool,
+    /// The rules let the event through (allowed, or escalated and
+    /// approved) and its arguments are in range, whatever the effects then
+    /// do: `exec` is this and the effects succeeding.
+    pub rules_pass: Bool,
     pub next: Frame,
     /// Per gate: the event escalates to it.
     pub gates: Vec<Bool>,
@@ -301,6 +305,7 @@ impl Encoder<'_, '_> {
         ]);
         let mut ok = vec![Bool::or(&any_ovf).not(), Bool::or(&deny).not(), passes];
         ok.extend(arg_ok);
+        let rules_pass = Bool::and(&ok);
         // Effects: guards read the pre-state, assignments the running one.
         let mut running = f.state.clone();
         for eff in effects {
@@ -377,6 +382,7 @@ impl Encoder<'_, '_> {
         Ok(StepTerms {
             args: args.into_iter().flatten().collect(),
             exec,
+            rules_pass,
             next: Frame {
                 state: running,
                 ctx,

@@ -26,6 +26,9 @@ use regex_automata::util::start;
 use regex_automata::{Anchored, MatchKind};
 
 mod long;
+mod walk;
+
+pub(crate) use walk::Walk;
 
 /// The most DFA bytes one atom machine may take (the runtime's limit).
 const DFA_SIZE_LIMIT: usize = 2 << 20;
@@ -467,7 +470,9 @@ pub(crate) type KeyFn<'a> = dyn FnMut(&[bool], &[usize]) -> Vec<u8> + 'a;
 pub(crate) const SHORT_LENGTH: u64 = 4096;
 
 /// Runs the search from the state after `prefix`, visiting at most `cap`
-/// product states and recording at most `max_found` classes.
+/// product states and recording at most `max_found` classes, on a walk of
+/// its own (classifications share theirs: `strings::shared`).
+#[cfg(test)]
 pub(crate) fn search(
     p: &Product,
     letters: &[Letter],
@@ -476,7 +481,30 @@ pub(crate) fn search(
     max_found: usize,
     key: &mut KeyFn<'_>,
 ) -> Outcome {
-    let mut out = Outcome {
+    if long_counter(p).is_some() {
+        return search_long(p, letters, prefix, cap, max_found, key);
+    }
+    Walk::new(p, prefix, cap).search(p, letters, max_found, key)
+}
+
+/// The raw length counter whose start points are too far out to count in
+/// the state, if any: the search then goes through `long`.
+pub(crate) fn long_counter(p: &Product) -> Option<usize> {
+    p.counters
+        .iter()
+        .position(|c| c.feed == Feed::Raw && c.starts.last().is_some_and(|&s| s > SHORT_LENGTH))
+}
+
+/// [`search`] for a product with a [`long_counter`].
+pub(crate) fn search_long(
+    p: &Product,
+    letters: &[Letter],
+    prefix: &str,
+    cap: usize,
+    max_found: usize,
+    key: &mut KeyFn<'_>,
+) -> Outcome {
+    let out = Outcome {
         found: Vec::new(),
         complete: false,
     };
@@ -484,56 +512,15 @@ pub(crate) fn search(
         return out;
     };
     if dead(p, &root) {
-        out.complete = true;
-        return out;
+        return Outcome {
+            complete: true,
+            ..out
+        };
     }
-    if let Some(c) = p
-        .counters
-        .iter()
-        .position(|c| c.feed == Feed::Raw && c.starts.last().is_some_and(|&s| s > SHORT_LENGTH))
-    {
-        return long::search(p, letters, prefix, root, c, cap, max_found, key);
+    match long_counter(p) {
+        Some(c) => long::search(p, letters, prefix, root, c, cap, max_found, key),
+        None => Walk::new(p, prefix, cap).search(p, letters, max_found, key),
     }
-    let mut next = Vec::with_capacity(root.len());
-    // Nodes in BFS order: state, parent, letter.
-    let mut nodes: Vec<(Box<[u32]>, u32, u16)> = vec![(root.clone().into(), u32::MAX, 0)];
-    let mut seen: HashSet<Box<[u32]>> = HashSet::new();
-    seen.insert(root.into());
-    let mut classes: HashSet<Vec<u8>> = HashSet::new();
-    let mut i = 0;
-    while i < nodes.len() {
-        let state = nodes[i].0.clone();
-        if let Some((bits, lens)) = outcome(p, &state) {
-            let k = key(&bits, &lens);
-            if !classes.contains(&k) {
-                if out.found.len() >= max_found {
-                    return out;
-                }
-                classes.insert(k.clone());
-                out.found.push(Found {
-                    bits,
-                    lens,
-                    key: k,
-                    witness: format!("{prefix}{}", spell(&nodes, letters, i)),
-                });
-            }
-        }
-        for (li, l) in letters.iter().enumerate() {
-            step(p, &state, l, &mut next);
-            if dead(p, &next) || seen.contains(next.as_slice()) {
-                continue;
-            }
-            if nodes.len() >= cap {
-                return out;
-            }
-            let boxed: Box<[u32]> = next.clone().into();
-            seen.insert(boxed.clone());
-            nodes.push((boxed, i as u32, li as u16));
-        }
-        i += 1;
-    }
-    out.complete = true;
-    out
 }
 
 /// The state after `prefix`.

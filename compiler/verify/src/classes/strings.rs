@@ -15,6 +15,7 @@
 
 mod guards;
 mod leaves;
+mod shared;
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -24,7 +25,7 @@ use regex_automata::dfa::dense;
 use regex_automata::meta;
 
 use super::domain::{self, Domain};
-use super::product::{self, Counter, Feed, Machine, Product};
+use super::product::{self, Feed};
 use super::{first_err, Cx, MAX_WITNESSES};
 use crate::value::Value;
 
@@ -42,6 +43,11 @@ pub(crate) enum Kind {
 pub(crate) const MAX_PRODUCT: usize = 200_000;
 /// The longest length a length class may start at.
 pub(crate) const MAX_LENGTH: u64 = 4096;
+
+/// Forgets the automata and walks shared between classifications.
+pub(crate) fn forget() {
+    shared::clear();
+}
 
 /// The witnesses of a string subject.
 pub(crate) fn witnesses(cx: &Cx<'_>, kind: Kind) -> (Vec<Value>, Result<(), String>) {
@@ -97,93 +103,16 @@ pub(crate) fn classify(cx: &Cx<'_>, kind: Kind) -> (Vec<String>, Result<(), Stri
         counters.push((t, starts));
     }
 
-    // One DFA per view for all of its atoms; patterns a DFA cannot take
-    // make the answer inexact and are left out.
-    let mut machines: Vec<Machine> = Vec::new();
-    // For each atom, its bit in the outcome vector.
-    let mut bit_of: Vec<Option<usize>> = vec![None; leaves.atoms.len()];
-    let mut next_bit = 0;
-    let mut terms: Vec<Term> = leaves.atoms.iter().map(|(t, _)| *t).collect();
-    terms.dedup();
-    terms.sort_unstable();
-    terms.dedup();
-    for &t in &terms {
-        let ids: Vec<usize> = (0..leaves.atoms.len())
-            .filter(|&i| leaves.atoms[i].0 == t)
-            .collect();
-        let patterns: Vec<String> = ids
-            .iter()
-            .map(|&i| leaves.atoms[i].1.pattern(cx.regexes))
-            .collect();
-        match product::build(&patterns) {
-            Ok(dfa) => {
-                for (k, &i) in ids.iter().enumerate() {
-                    bit_of[i] = Some(next_bit + k);
-                }
-                next_bit += ids.len();
-                machines.push(Machine {
-                    dfa: Arc::new(dfa),
-                    feed: t.feed(),
-                });
-            }
-            Err(_) => {
-                for (&i, p) in ids.iter().zip(&patterns) {
-                    match product::build(std::slice::from_ref(p)) {
-                        Ok(dfa) => {
-                            bit_of[i] = Some(next_bit);
-                            next_bit += 1;
-                            machines.push(Machine {
-                                dfa: Arc::new(dfa),
-                                feed: t.feed(),
-                            });
-                        }
-                        Err(e) => reasons.push(format!(
-                            "a pattern cannot be turned into an automaton ({})",
-                            first_line(&e)
-                        )),
-                    }
-                }
-            }
-        }
-    }
-    let atoms = machines.len();
-
-    let (dom, dom_dfas) = match domain_of(kind) {
-        Ok(d) => d,
-        Err(e) => {
-            reasons.push(format!("the domain automaton failed: {e}"));
-            return (Vec::new(), first_err(&reasons));
-        }
+    // The automata, alphabet and walks are shared by every classification
+    // over the same atoms (`shared`).
+    let prepared = shared::prepared(kind, &leaves.atoms, &counters, cx.regexes);
+    reasons.extend(prepared.reasons.iter().cloned());
+    let Some(ready) = &prepared.ready else {
+        return (Vec::new(), first_err(&reasons));
     };
-    let clauses = dom
-        .clauses
-        .iter()
-        .map(|(pos, neg)| {
-            (
-                pos.iter().map(|&i| atoms + i).collect(),
-                neg.iter().map(|&i| atoms + i).collect(),
-            )
-        })
-        .collect();
-    machines.extend(dom_dfas.iter().map(|d| Machine {
-        dfa: Arc::clone(d),
-        feed: Feed::Raw,
-    }));
-    let p = Product {
-        machines,
-        atoms,
-        counters: counters
-            .iter()
-            .map(|(t, s)| Counter {
-                feed: t.feed(),
-                starts: s.clone(),
-            })
-            .collect(),
-        clauses,
-    };
+    let bit_of = &ready.bit_of;
 
-    let letters = p.alphabet();
-    let guards = guards::Guards::new(cx.exprs, cx.subject, &leaves.atoms, &bit_of);
+    let guards = guards::Guards::new(cx.exprs, cx.subject, &leaves.atoms, bit_of);
     let mut cache: HashMap<(Vec<bool>, Vec<usize>), Vec<u8>> = HashMap::new();
     let mut key = |bits: &[bool], lens: &[usize]| -> Vec<u8> {
         cache
@@ -191,7 +120,7 @@ pub(crate) fn classify(cx: &Cx<'_>, kind: Kind) -> (Vec<String>, Result<(), Stri
             .or_insert_with(|| guards.key(bits, lens))
             .clone()
     };
-    let general = product::search(&p, &letters, "", MAX_PRODUCT, MAX_WITNESSES, &mut key);
+    let general = ready.search("", MAX_PRODUCT, MAX_WITNESSES, &mut key);
     if !general.complete {
         reasons.push(if general.found.len() >= MAX_WITNESSES {
             format!("a string has more than {MAX_WITNESSES} classes of values")
@@ -201,8 +130,8 @@ pub(crate) fn classify(cx: &Cx<'_>, kind: Kind) -> (Vec<String>, Result<(), Stri
     }
     // Nicer witnesses (`/…` paths, `https://…` URLs) where they exist.
     let mut nice: Vec<product::Found> = Vec::new();
-    for pre in dom.preferred {
-        let o = product::search(&p, &letters, pre, MAX_PRODUCT / 4, MAX_WITNESSES, &mut key);
+    for pre in ready.domain.preferred {
+        let o = ready.search(pre, MAX_PRODUCT / 4, MAX_WITNESSES, &mut key);
         nice.extend(o.found);
     }
     let mut out: Vec<String> = Vec::with_capacity(general.found.len());
@@ -211,7 +140,7 @@ pub(crate) fn classify(cx: &Cx<'_>, kind: Kind) -> (Vec<String>, Result<(), Stri
     for g in &general.found {
         let f = nice.iter().find(|n| n.key == g.key).unwrap_or(g);
         let w = &f.witness;
-        let ok = reference.realises(kind, w, &leaves.atoms, &bit_of, &f.bits)
+        let ok = reference.realises(kind, w, &leaves.atoms, bit_of, &f.bits)
             && counters.iter().zip(&f.lens).all(|((t, starts), &cls)| {
                 t.value(w)
                     .map(|v| v.chars().count() as u64)
