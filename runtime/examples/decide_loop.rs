@@ -22,8 +22,31 @@ fn main() {
     let write_ok = [Arg::Str("/tmp/agent/out.txt"), Arg::Str("hello")];
     let write_no = [Arg::Str("/etc/passwd"), Arg::Str("hello")];
     let mut out = String::with_capacity(256);
+    // `post`: the benchmark's post_tainted_escalate (a private read first,
+    // so every post escalates and replaces the last pending ticket).
+    let post = p.tool_id("http.post");
+    let post_args = [
+        Arg::Str("https://hooks.example.com/ingest"),
+        Arg::Str("summary"),
+    ];
+    if which == "post" {
+        s.decide_call(&Call {
+            tool: read,
+            args: &read_args,
+        });
+    }
     for _ in 0..n {
         match which.as_str() {
+            "post" => {
+                let d = s.decide_call(&Call {
+                    tool: post.unwrap(),
+                    args: black_box(&post_args),
+                });
+                if let Some(t) = d.ticket {
+                    let _ = s.reject(t);
+                }
+                black_box(d);
+            }
             "json" => {
                 let ev = r#"{"tool": "fs.write", "args": {"path": "/tmp/agent/out.txt", "data": "hello"}}"#;
                 black_box(s.decide_json(black_box(ev), &mut out).unwrap());
