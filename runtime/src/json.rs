@@ -113,12 +113,18 @@ impl Session<'_> {
     /// may be emitted (redacted), and is empty unless the output executes.
     pub fn decide_json(&mut self, event: &str, out: &mut String) -> Result<Decision, EventError> {
         out.clear();
-        // The common event, a tool call with scalar arguments, is read in
-        // place; anything else goes through `serde_json`.
+        // The common events, a tool call with scalar arguments and its
+        // approval, are read in place; anything else goes through
+        // `serde_json`.
         let mut named = [("", Arg::Absent); FAST_ARGS];
-        if let Some((tool, n)) = simple_call(event, &mut named) {
+        if let Some((tool, n, approve)) = simple_call(event, &mut named) {
             if let Some(named) = named.get(..n) {
-                return Ok(self.decide_call_named(tool, named));
+                return match approve {
+                    None => Ok(self.decide_call_named(tool, named)),
+                    Some(id) => self
+                        .approve_named(TicketId(id), tool, named)
+                        .map_err(EventError::Ticket),
+                };
             }
         }
         let v: Value = serde_json::from_str(event).map_err(|e| syntax(event, &e))?;
@@ -233,9 +239,11 @@ impl Session<'_> {
 /// The most arguments [`simple_call`] reads.
 const FAST_ARGS: usize = 8;
 
-/// Reads `{"tool": "...", "args": {...}}` in place when it is simple: no
-/// other field, each at most once, distinct argument names, values that
-/// are strings without escapes, integers in `i64`, `true` or `false`. The
+/// Reads `{"tool": "...", "args": {...}}` (and an optional `"approve":
+/// TICKET`) in place when it is simple: no other field, each at most once,
+/// distinct argument names, values that are strings without escapes,
+/// integers in `i64`, `true` or `false`, a ticket that is a non-negative
+/// integer in `i64`. The
 /// arguments come in the order `serde_json`'s map would give them (so a
 /// problem is reported at the same position). `None` for anything
 /// else, which the general path then reads (and accepts or rejects) as
@@ -244,19 +252,27 @@ const FAST_ARGS: usize = 8;
 fn simple_call<'e>(
     event: &'e str,
     named: &mut [(&'e str, Arg<'e>); FAST_ARGS],
-) -> Option<(&'e str, usize)> {
+) -> Option<(&'e str, usize, Option<u64>)> {
     let mut r = Reader {
         b: event.as_bytes(),
         s: event,
         i: 0,
     };
     let (mut tool, mut args, mut n) = (None, false, 0);
+    let mut approve = None;
     r.byte(b'{')?;
     loop {
         match r.string()? {
             "tool" if tool.is_none() => {
                 r.byte(b':')?;
                 tool = Some(r.string()?);
+            }
+            "approve" if approve.is_none() => {
+                r.byte(b':')?;
+                match r.scalar()? {
+                    Arg::Int(t) if t >= 0 => approve = Some(t as u64),
+                    _ => return None,
+                }
             }
             "args" if !args => {
                 args = true;
@@ -293,7 +309,7 @@ fn simple_call<'e>(
     if map_sorts_keys() {
         named.get_mut(..n)?.sort_unstable_by(|a, b| a.0.cmp(b.0));
     }
-    Some((tool?, n))
+    Some((tool?, n, approve))
 }
 
 /// Whether `serde_json`'s map orders its keys (the default) rather than
@@ -479,13 +495,23 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// What the general path makes of `event`, when it is a tool call.
-    fn general(event: &str) -> Option<(String, Vec<(String, Arg<'static>)>)> {
+    /// What the general path makes of `event`, when it is a tool call
+    /// (approved or not).
+    type General = (String, Vec<(String, Arg<'static>)>, Option<u64>);
+
+    fn general(event: &str) -> Option<General> {
         let v: Value = serde_json::from_str(event).ok()?;
         let obj = v.as_object()?;
-        if obj.keys().any(|k| k != "tool" && k != "args") {
+        if obj
+            .keys()
+            .any(|k| k != "tool" && k != "args" && k != "approve")
+        {
             return None;
         }
+        let approve = match obj.get("approve") {
+            None => None,
+            Some(a) => Some(a.as_u64()?),
+        };
         let tool = obj.get("tool")?.as_str()?.to_owned();
         let empty = Map::new();
         let args = match obj.get("args") {
@@ -505,14 +531,15 @@ mod tests {
                 Some((k.clone(), a))
             })
             .collect::<Option<Vec<_>>>()?;
-        Some((tool, named))
+        Some((tool, named, approve))
     }
 
     fn check(event: &str) {
         let mut named = [("", Arg::Absent); FAST_ARGS];
-        if let Some((tool, n)) = simple_call(event, &mut named) {
-            let (t, g) = general(event).unwrap_or_else(|| panic!("{event:?}"));
+        if let Some((tool, n, approve)) = simple_call(event, &mut named) {
+            let (t, g, a) = general(event).unwrap_or_else(|| panic!("{event:?}"));
             assert_eq!(tool, t, "{event:?}");
+            assert_eq!(approve, a, "{event:?}");
             let fast: Vec<(String, Arg<'_>)> = named[..n]
                 .iter()
                 .map(|(k, a)| ((*k).to_owned(), *a))
@@ -551,10 +578,21 @@ mod tests {
             "{\"tool\": \"abcdefghijk\u{1}lmnop\"}",
             "{\"tool\": \"abcdefghijklmnop\u{7f}\"}",
             "{\"tool\": \"abcdefghijklmnop\u{1f}\"}",
+            r#"{"approve": 3, "tool": "t", "args": {"a": "x"}}"#,
+            r#"{"tool": "t", "approve": 0}"#,
+            r#"{"tool": "t", "approve": -1}"#,
+            r#"{"tool": "t", "approve": 1.0}"#,
+            r#"{"tool": "t", "approve": "1"}"#,
+            r#"{"tool": "t", "approve": 1, "approve": 2}"#,
+            r#"{"tool": "t", "approve": 18446744073709551615}"#,
         ] {
             check(e);
         }
         let mut named = [("", Arg::Absent); FAST_ARGS];
+        assert_eq!(
+            simple_call(r#"{"approve": 3, "tool": "t"}"#, &mut named),
+            Some(("t", 0, Some(3)))
+        );
         let e = r#"{"tool": "fs.write", "args": {"path": "/tmp/a", "data": "hi"}}"#;
         assert!(simple_call(e, &mut named).is_some());
         for e in [
@@ -566,7 +604,7 @@ mod tests {
         let e = "{\"tool\": \"abcdefghijklmnop\u{7f}é\"}";
         assert_eq!(
             simple_call(e, &mut named),
-            Some(("abcdefghijklmnop\u{7f}é", 0))
+            Some(("abcdefghijklmnop\u{7f}é", 0, None))
         );
     }
 
@@ -577,6 +615,19 @@ mod tests {
         /// same.
         #[test]
         fn simple_reader_agrees(e in r#"[{}\[\]":, a-ctrueflsonu0-9.\-\\]{0,40}"#) {
+            check(&e);
+        }
+
+        #[test]
+        fn simple_reader_agrees_on_approvals(
+            ticket in r#"-?[0-9]{1,20}|[0-9]\.[0-9]|"[0-9]"|null"#,
+            first in any::<bool>(),
+        ) {
+            let e = if first {
+                format!(r#"{{"approve": {ticket}, "tool": "t", "args": {{"a": 1}}}}"#)
+            } else {
+                format!(r#"{{"tool": "t", "args": {{"a": 1}}, "approve": {ticket}}}"#)
+            };
             check(&e);
         }
 
