@@ -227,6 +227,10 @@ pub struct ProveArgs {
     /// 'never mail.read ~> http.post' (repeatable).
     #[arg(long = "query", short = 'q', value_name = "PATTERN")]
     pub queries: Vec<String>,
+    /// Prove only the assertion NAME (repeatable); `--query` patterns are
+    /// proved as well. The deep lints still cover the whole policy.
+    #[arg(long = "assertion", short = 'a', value_name = "NAME")]
+    pub assertions: Vec<String>,
     /// How to write the answers: `human` to stderr, the others to stdout.
     #[arg(long, value_enum, default_value_t = ProveFormat::Human)]
     pub format: ProveFormat,

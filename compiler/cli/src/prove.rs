@@ -54,10 +54,23 @@ pub fn run(args: &ProveArgs) -> u8 {
         eprintln!("error: `{}` has errors; nothing was proved", path.display());
         return EXIT_FINDINGS;
     }
-    let Some(program) = checked.policies.iter_mut().find_map(|p| p.program.take()) else {
+    let Some(mut program) = checked.policies.iter_mut().find_map(|p| p.program.take()) else {
         eprintln!("error: `{}` holds no policy", path.display());
         return EXIT_FINDINGS;
     };
+    if let Err(unknown) = keep_assertions(&mut program, &args.assertions, args.queries.len()) {
+        let names: Vec<&str> = program.asserts.iter().map(|a| a.name.as_str()).collect();
+        eprintln!(
+            "error: `{}` has no assertion `{unknown}`; it has: {}",
+            path.display(),
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            }
+        );
+        return EXIT_INPUT;
+    }
     let options = Options {
         engine: match args.engine {
             EngineChoice::Auto => Engine::Auto,
@@ -137,6 +150,33 @@ pub fn run(args: &ProveArgs) -> u8 {
     }
     eprintln!("{}", guard_verify::report::summary(&report));
     exit_code(&report.answers)
+}
+
+/// `--assertion`: keeps the named assertions and the `--query` ones (the
+/// last `queries` of the program); all of them when no name is given.
+/// `Err` names the first name the policy does not have.
+fn keep_assertions(
+    program: &mut guard_check::hir::Program,
+    names: &[String],
+    queries: usize,
+) -> Result<(), String> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    if let Some(unknown) = names
+        .iter()
+        .find(|n| !program.asserts.iter().any(|a| &a.name == *n))
+    {
+        return Err(unknown.clone());
+    }
+    let written = program.asserts.len().saturating_sub(queries);
+    let mut i = 0;
+    program.asserts.retain(|a| {
+        let keep = i >= written || names.contains(&a.name);
+        i += 1;
+        keep
+    });
+    Ok(())
 }
 
 /// `--emit`: one export per assertion, to stdout (SMT-LIB scripts joined

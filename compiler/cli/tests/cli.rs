@@ -298,3 +298,56 @@ fn unreadable_file_is_an_input_error_naming_it() {
         "{err}"
     );
 }
+
+/// Two assertions, one of which fails: `--assertion` picks which to prove.
+const TWO_ASSERTS: &str = "tool fs.read(path: path) -> str;\ntool http.post(url: url, body: str);\n\nallow fs.read;\n\nassert holds: never http.post;\nassert fails: never fs.read;\n";
+
+#[test]
+fn prove_assertion_picks_assertions_by_name() {
+    let s = Scratch::new("prove-assertion");
+    s.write("p.guard", TWO_ASSERTS);
+    let names = |out: &Output| -> Vec<String> {
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc["answers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["assertion"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let all = guardc(s.path(), &["prove", "p.guard", "--format", "json"]);
+    assert_eq!(all.status.code(), Some(1), "{}", stderr(&all));
+    assert_eq!(names(&all), ["holds", "fails"]);
+
+    let one = guardc(
+        s.path(),
+        &["prove", "p.guard", "--format", "json", "-a", "holds"],
+    );
+    assert_eq!(one.status.code(), Some(0), "{}", stderr(&one));
+    assert_eq!(names(&one), ["holds"]);
+
+    // Queries are proved too, after the named assertions.
+    let q = guardc(
+        s.path(),
+        &[
+            "prove",
+            "p.guard",
+            "--format",
+            "json",
+            "--assertion",
+            "fails",
+            "-q",
+            "never http.post ~> fs.read",
+        ],
+    );
+    assert_eq!(q.status.code(), Some(1), "{}", stderr(&q));
+    assert_eq!(names(&q), ["fails", "query_1"]);
+
+    let bad = guardc(s.path(), &["prove", "p.guard", "-a", "nope"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("has no assertion `nope`; it has: holds, fails"),
+        "{}",
+        stderr(&bad)
+    );
+}

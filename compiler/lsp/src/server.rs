@@ -502,12 +502,13 @@ impl Server<'_> {
 /// the one asked for.
 type RunOutcome = (Vec<(String, String)>, String);
 
-/// `guardc prove FILE --format json`; titles from each answer's status.
+/// `guardc prove FILE --assertion NAME --format json`: proves only the
+/// assertion whose lens was clicked; its title from the answer's status.
 pub fn run_prove(exe: &Path, file: &Path, name: &str) -> Result<RunOutcome, String> {
     let out = Command::new(exe)
         .arg("prove")
         .arg(file)
-        .args(["--format", "json"])
+        .args(["--assertion", name, "--format", "json"])
         .output()
         .map_err(|e| format!("cannot run `{}`: {e}", exe.display()))?;
     let doc: Value = serde_json::from_slice(&out.stdout).map_err(|_| {
