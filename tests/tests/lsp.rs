@@ -378,3 +378,44 @@ fn lsp_fixtures() {
         settings.bind(|| insta::assert_snapshot!(name, report));
     }
 }
+
+/// References and rename also look in the workspace's files that are
+/// neither open nor imported by an open one (the server walks the
+/// folders; here the list is given).
+#[test]
+fn references_and_rename_reach_workspace_files_that_are_not_open() {
+    let shared = "tool fs.read(path: str) -> str;\n";
+    let user = "use \"./shared.guard\";\n\nallow fs.read;\n";
+    let mut fs = MemoryFs::default();
+    fs.files
+        .insert(PathBuf::from("/ws/shared.guard"), shared.into());
+    fs.files
+        .insert(PathBuf::from("/ws/user.guard"), user.into());
+    let mut engine = Engine::new(Box::new(fs), PathBuf::from("/guard-stdlib"));
+    let shared_uri = Url::from_file_path("/ws/shared.guard").unwrap();
+    let user_uri = Url::from_file_path("/ws/user.guard").unwrap();
+    engine.open(shared_uri.clone(), shared.into(), 1);
+    // On `fs.read` in its declaration.
+    let at = Position::new(0, 6);
+    let uris = |engine: &Engine| -> Vec<Url> {
+        engine
+            .references(&shared_uri, at, false)
+            .into_iter()
+            .map(|l| l.uri)
+            .collect()
+    };
+    assert!(
+        uris(&engine).is_empty(),
+        "no workspace yet: only open files"
+    );
+    engine.set_workspace_files(vec![
+        PathBuf::from("/ws/shared.guard"),
+        PathBuf::from("/ws/user.guard"),
+    ]);
+    assert_eq!(uris(&engine), std::slice::from_ref(&user_uri));
+    let edit = engine.rename(&shared_uri, at, "fs.load").unwrap();
+    let changes = edit.changes.unwrap();
+    let mut files: Vec<&Url> = changes.keys().collect();
+    files.sort();
+    assert_eq!(files, [&shared_uri, &user_uri]);
+}

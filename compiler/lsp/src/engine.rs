@@ -57,6 +57,9 @@ pub struct Engine {
     stdlib_root: PathBuf,
     cache: RefCell<HashMap<Url, Rc<Analysis>>>,
     lens_results: LensResults,
+    /// The workspace's `.guard` files (the server walks the folders), read
+    /// through `fs` unless open: references and rename look in them too.
+    workspace: Vec<PathBuf>,
 }
 
 /// Maps the checker's file names to URIs.
@@ -111,7 +114,16 @@ impl Engine {
             stdlib_root,
             cache: RefCell::new(HashMap::new()),
             lens_results: HashMap::new(),
+            workspace: Vec::new(),
         }
+    }
+
+    /// The workspace's files, as of now. Analyses of files that are not
+    /// open are dropped, so that changes on disk are read again.
+    pub fn set_workspace_files(&mut self, files: Vec<PathBuf>) {
+        let open: HashSet<&Url> = self.docs.keys().collect();
+        self.cache.borrow_mut().retain(|u, _| open.contains(u));
+        self.workspace = files;
     }
 
     pub fn set_encoding(&mut self, encoding: Encoding) {
@@ -242,6 +254,21 @@ impl Engine {
         uris.iter().filter_map(|u| self.analysis(u)).collect()
     }
 
+    /// The open documents and the workspace's other files, each analysed
+    /// as a root (with what it imports): where references can be.
+    fn all_analyses(&self) -> Vec<Rc<Analysis>> {
+        let mut all = self.open_analyses();
+        for path in &self.workspace {
+            let Ok(uri) = Url::from_file_path(path) else {
+                continue;
+            };
+            if !self.docs.contains_key(&uri) {
+                all.extend(self.analysis(&uri));
+            }
+        }
+        all
+    }
+
     /// The diagnostics of every open document, and of every non-stdlib
     /// file they import, by URI. Every open document has an entry (empty
     /// when clean), so a client's stale diagnostics get cleared.
@@ -303,7 +330,7 @@ impl Engine {
         let Some((_, key)) = navigate::def_at(&a, self.offset(&a, pos)) else {
             return Vec::new();
         };
-        let mut all = self.open_analyses();
+        let mut all = self.all_analyses();
         all.push(Rc::clone(&a));
         let refs: Vec<&Analysis> = all.iter().map(|a| a.as_ref()).collect();
         navigate::references(&refs, &key, include_declaration)
@@ -344,7 +371,7 @@ impl Engine {
         let Some((def, key)) = navigate::def_at(&a, self.offset(&a, pos)) else {
             return Err(RenameError("there is no declared name here".into()));
         };
-        let mut all = self.open_analyses();
+        let mut all = self.all_analyses();
         all.push(Rc::clone(&a));
         let refs: Vec<&Analysis> = all.iter().map(|a| a.as_ref()).collect();
         let changes = navigate::rename(&refs, &a, def, &key, new_name)?;

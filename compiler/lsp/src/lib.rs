@@ -29,13 +29,15 @@
 //!   the rule, its verdict and its reason.
 //! * **Definition** and **references** for tools, parameters, state,
 //!   attributes, gates, labels, effects, channels, assertions and tests,
-//!   across `use`d files and into the standard library; definition on a
+//!   across `use`d files, the workspace folders' other `.guard` files
+//!   (references) and into the standard library; definition on a
 //!   `use` item opens the imported file or module. Stdlib modules are
 //!   served as files under a directory the server writes at start-up
 //!   (`$TMPDIR/guard-stdlib-<version>/std/labels.guard`, ...), so every
 //!   editor can open them; they are read-only for rename.
 //! * **Rename** (with `prepareRename`) of any user-declared name across
-//!   every open document and the files they import; refused with an
+//!   every open document, the files they import and the other `.guard`
+//!   files of the workspace folders (`workspace.rs`); refused with an
 //!   error for stdlib names, reserved words and invalid names.
 //! * **Completion**: item keywords at the start of an item, tool names
 //!   after verdicts, `on`, and in assertions, parameters (of the rule's
@@ -76,6 +78,7 @@ mod navigate;
 mod outline;
 pub mod server;
 pub mod tokens;
+mod workspace;
 
 pub use engine::{path_of, stdlib_path, Engine, MemoryFs};
 pub use line_index::Encoding;

@@ -188,6 +188,20 @@ pub fn serve(
         },
     });
     connection.initialize_finish(id, result)?;
+    // The folders references and rename search (besides open files).
+    #[allow(deprecated)]
+    let roots: Vec<PathBuf> = match &init.workspace_folders {
+        Some(folders) if !folders.is_empty() => folders
+            .iter()
+            .filter_map(|f| f.uri.to_file_path().ok())
+            .collect(),
+        _ => init
+            .root_uri
+            .as_ref()
+            .and_then(|u| u.to_file_path().ok())
+            .into_iter()
+            .collect(),
+    };
     let mut server = Server {
         connection,
         engine,
@@ -195,6 +209,7 @@ pub fn serve(
         published: BTreeSet::new(),
         lens_refresh,
         next_request: 0,
+        roots,
     };
     for msg in &connection.receiver {
         match msg {
@@ -226,6 +241,9 @@ struct Server<'a> {
     published: BTreeSet<Url>,
     lens_refresh: bool,
     next_request: i32,
+    /// The workspace folders, walked for `.guard` files on each
+    /// references or rename request.
+    roots: Vec<PathBuf>,
 }
 
 /// A request's parameters; the error is the message of an
@@ -252,6 +270,10 @@ impl Server<'_> {
 
     fn answer(&mut self, req: &Request) -> Result<Response, String> {
         let id = req.id.clone();
+        if matches!(req.method.as_str(), References::METHOD | Rename::METHOD) {
+            let files = crate::workspace::guard_files(&self.roots);
+            self.engine.set_workspace_files(files);
+        }
         let e = &self.engine;
         Ok(match req.method.as_str() {
             HoverRequest::METHOD => {
