@@ -215,7 +215,6 @@ impl<'a> Facts<'a> {
             !d.is_quit_state(t) && d.is_match_state(t) == m
         });
         let h = uniform.then_some(m);
-
         self.holds.insert(s, h);
         h
     }
