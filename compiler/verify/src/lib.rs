@@ -31,6 +31,8 @@ pub mod report;
 pub mod slice;
 pub mod spacer;
 pub mod symbolic;
+#[cfg(test)]
+mod testing;
 pub mod trace;
 pub mod value;
 

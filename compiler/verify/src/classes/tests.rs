@@ -2,28 +2,12 @@
 //! the real checker and lowering, so they have the shapes the verifier
 //! will see.
 
-use std::path::Path;
-
 use guard_ir::{Expr, Policy, Type};
 
 use super::*;
 
-struct NoFs;
-
-impl guard_check::FileSystem for NoFs {
-    fn read_to_string(&self, _: &Path) -> std::io::Result<String> {
-        Err(std::io::ErrorKind::NotFound.into())
-    }
-}
-
 fn compile(src: &str) -> Policy {
-    let checked = guard_check::check_source("t.guard", src, &NoFs);
-    let program = checked
-        .policies
-        .first()
-        .and_then(|p| p.program.as_ref())
-        .unwrap_or_else(|| panic!("does not check: {:#?}", checked.diagnostics));
-    guard_ir::lower(program).unwrap()
+    guard_ir::lower(&crate::testing::program(src)).unwrap()
 }
 
 /// The expressions evaluated on events of tool `t`.

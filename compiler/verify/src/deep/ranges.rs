@@ -93,27 +93,11 @@ fn effects_of<'p>(model: &Model<'p>, event: Event) -> &'p [guard_ir::Effect] {
 mod tests {
     use std::path::Path;
 
-    use guard_check::hir;
     use guard_diagnostics::Code;
 
     use super::super::{analyse, Options};
 
-    struct NoFs;
-
-    impl guard_check::FileSystem for NoFs {
-        fn read_to_string(&self, _: &Path) -> std::io::Result<String> {
-            Err(std::io::ErrorKind::NotFound.into())
-        }
-    }
-
-    fn program(src: &str) -> hir::Program {
-        let mut checked = guard_check::check_source("t.guard", src, &NoFs);
-        checked
-            .policies
-            .iter_mut()
-            .find_map(|p| p.program.take())
-            .unwrap_or_else(|| panic!("does not check: {:#?}", checked.diagnostics))
-    }
+    use crate::testing::program;
 
     fn deep(src: &str, options: Options) -> super::super::Deep {
         let program = program(src);

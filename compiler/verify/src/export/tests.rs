@@ -6,8 +6,6 @@
 // Test code: a panic is a failing test, which is what unwrap means here.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
-
 use guard_ir::AssertKind;
 use z3::ast::{Ast, Bool, Int};
 
@@ -15,22 +13,7 @@ use super::system::{Role, Step, System, Var};
 use super::term::{self, Op, T};
 use super::*;
 
-struct NoFs;
-
-impl guard_check::FileSystem for NoFs {
-    fn read_to_string(&self, _: &Path) -> std::io::Result<String> {
-        Err(std::io::ErrorKind::NotFound.into())
-    }
-}
-
-fn program(src: &str) -> hir::Program {
-    let mut checked = guard_check::check_source("t.guard", src, &NoFs);
-    checked
-        .policies
-        .iter_mut()
-        .find_map(|p| p.program.take())
-        .unwrap_or_else(|| panic!("does not check: {:#?}", checked.diagnostics))
-}
+use crate::testing::program;
 
 /// One integer variable `x` in `lo..=hi`, one event with these terms.
 fn system(lo: i64, hi: i64, exec: T, next: T) -> System {
