@@ -62,7 +62,7 @@ pub(crate) struct NameHasher(u64);
 
 impl NameHasher {
     #[inline]
-    fn add(&mut self, w: u64) {
+    pub(crate) fn add(&mut self, w: u64) {
         self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
     }
 }

@@ -17,7 +17,7 @@ use crate::bind::{self, BindFault, Bound};
 use crate::decision::{Decision, EventRef, GateSet, Reason, RuleIds, TicketId, Verdict};
 use crate::error::{SessionError, TicketError};
 use crate::model::StateKind;
-use crate::policy::{ChannelId, Owned, PElem, PType, Policy, Target, ToolId};
+use crate::policy::{ChannelId, NameHasher, Owned, PElem, PType, Policy, Target, ToolId};
 use crate::text;
 use crate::vm::{self, Ctx, Fault, Out, Scratch};
 
@@ -732,42 +732,28 @@ fn attr_value(policy: &Policy, ty: PType, v: Arg<'_>) -> Option<AttrSlot> {
 
 /// A 64-bit hash for event fingerprints (not a security boundary: the
 /// host is trusted; this catches a host approving the wrong event). It
-/// mixes a word at a time (rotate, xor, multiply, as FxHash does) with a
-/// final avalanche; byte-at-a-time FNV-1a was a sixth of deciding an
+/// mixes a word at a time with the name hasher's step ([`NameHasher`]:
+/// rotate, xor, multiply, as FxHash does) and a final avalanche; byte-at-a-time FNV-1a was a sixth of deciding an
 /// escalation. Snapshots store fingerprints, but only of the image they
 /// were taken of, so this hash and the image format change together.
-struct Fnv(u64);
+struct Fnv(NameHasher);
 
 impl Fnv {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-
     fn new() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
+        Fnv(NameHasher::default())
     }
     fn bytes(&mut self, b: &[u8]) {
+        // The length goes in first, so that a value's end is unambiguous.
         self.u64(b.len() as u64);
-        let mut chunks = b.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.u64(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            // The length went in first, so zero padding cannot collide
-            // with real zero bytes.
-            self.u64(u64::from_le_bytes(w));
-        }
+        std::hash::Hasher::write(&mut self.0, b);
     }
     fn u64(&mut self, x: u64) {
-        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(Self::K);
+        self.0.add(x);
     }
     /// The final value: a full avalanche (from SplitMix64), so that every
     /// input bit moves every output bit.
     fn finish(&self) -> u64 {
-        let mut z = self.0;
+        let mut z = std::hash::Hasher::finish(&self.0);
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
