@@ -9,6 +9,10 @@
 //! are the VM's, so an absent parameter makes the guard false exactly
 //! when the VM would reach it. Anything the fast path does not expect at
 //! run time (a parameter that is not a string) falls back to the VM.
+//!
+//! Each guard gets a [`Plan`] at load. A chain of `context has` tests
+//! alone, the commonest guard of all, becomes one mask test of the
+//! context, with no chain to walk.
 
 use crate::op::Op;
 use crate::policy::ConstV;
@@ -41,6 +45,61 @@ pub(crate) enum Atom {
 pub(crate) struct Shape {
     pub any: bool,
     pub atoms: Box<[Atom]>,
+}
+
+/// How a guard is evaluated, chosen at load. Every plan gives the VM's
+/// answer; the VM's is the one every guard could have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Plan {
+    /// No guard: the rule always matches.
+    Always,
+    /// The context has some label of the mask (`context has a || context
+    /// has b`; an empty mask never matches).
+    CtxAny(u64),
+    /// The context has every label of the mask (`&&`).
+    CtxAll(u64),
+    /// The chain `Policy::shapes[.0]`, or the VM from instruction `.1`
+    /// when the chain meets a value it does not expect.
+    Shape(u32, u32),
+    /// The VM from this instruction.
+    Vm(u32),
+}
+
+impl Plan {
+    /// The plan that runs the guard starting at `start` on the VM.
+    pub fn vm(start: Option<u32>) -> Plan {
+        start.map_or(Plan::Always, Plan::Vm)
+    }
+}
+
+/// The quickest plan for the guard starting at `start`, adding its chain
+/// to `shapes` when it needs one.
+pub(crate) fn plan(insns: &[Insn], consts: &[ConstV], start: u32, shapes: &mut Vec<Shape>) -> Plan {
+    let Some(shape) = analyse(insns, consts, start) else {
+        return Plan::Vm(start);
+    };
+    let mut mask = 0u64;
+    for atom in shape.atoms.iter() {
+        match *atom {
+            // A label the context cannot hold (it has 64 bits) is never
+            // there: it adds nothing to `any`, and makes `all` false.
+            Atom::Ctx(a) if a < 64 => mask |= 1 << a,
+            Atom::Ctx(_) if shape.any => {}
+            Atom::Ctx(_) => return Plan::CtxAny(0),
+            Atom::Param { .. } => {
+                let Ok(i) = u32::try_from(shapes.len()) else {
+                    return Plan::Vm(start);
+                };
+                shapes.push(shape);
+                return Plan::Shape(i, start);
+            }
+        }
+    }
+    if shape.any {
+        Plan::CtxAny(mask)
+    } else {
+        Plan::CtxAll(mask)
+    }
 }
 
 /// The shape of the guard starting at `start`, if it has one.
@@ -99,14 +158,15 @@ pub(crate) fn analyse(insns: &[Insn], consts: &[ConstV], start: u32) -> Option<S
                 });
             }
             Op::JumpIfTrue | Op::JumpIfFalse => {
-                match join {
-                    None => join = Some((next.op, next.a)),
-                    Some(j) if j == (next.op, next.a) => {}
-                    Some(_) => return None,
-                }
                 // Jumps go forward, to the closing `ret`.
                 if (next.a as usize) <= pc {
                     return None;
+                }
+                let target = thread(insns, next.op, next.a);
+                match join {
+                    None => join = Some((next.op, target)),
+                    Some(j) if j == (next.op, target) => {}
+                    Some(_) => return None,
                 }
                 pc += 1;
             }
@@ -115,10 +175,26 @@ pub(crate) fn analyse(insns: &[Insn], consts: &[ConstV], start: u32) -> Option<S
     }
 }
 
-/// Evaluates a recognised guard: `Some(matches)`, or `None` when the VM
-/// must decide it.
-#[inline]
-pub(crate) fn eval(ctx: &Ctx<'_>, shape: &Shape) -> Option<bool> {
+/// Where a conditional jump to `target` ends up: a jump of the same kind
+/// there takes the same branch on the value it finds (the one that made
+/// this jump), so `(a || b) || c`, which jumps from `a` to the jump after
+/// `b`, is the chain `a || b || c`. Only forward jumps are followed, so
+/// this ends.
+fn thread(insns: &[Insn], op: Op, mut target: u32) -> u32 {
+    while let Some(i) = insns.get(target as usize) {
+        if i.op != op || i.a <= target {
+            break;
+        }
+        target = i.a;
+    }
+    target
+}
+
+/// Evaluates the recognised guard `Policy::shapes[i]`: `Some(matches)`,
+/// or `None` when the VM must decide it.
+#[inline(never)]
+pub(crate) fn eval(ctx: &Ctx<'_>, i: u32) -> Option<bool> {
+    let shape = ctx.policy.shapes.get(i as usize)?;
     for atom in shape.atoms.iter() {
         let v = match *atom {
             Atom::Ctx(a) => a < 64 && (ctx.context >> a) & 1 == 1,
@@ -175,8 +251,15 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     };
     match n {
         0..=7 => a.iter().zip(b).all(|(x, y)| x == y),
-        // Two words that may overlap cover 8 to 16 bytes.
+        // Two words that may overlap cover 8 to 16 bytes, four 16 to 32
+        // (a URL prefix is often longer than 16).
         8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        17..=32 => {
+            word(a, 0) == word(b, 0)
+                && word(a, 8) == word(b, 8)
+                && word(a, n - 16) == word(b, n - 16)
+                && word(a, n - 8) == word(b, n - 8)
+        }
         _ => a == b,
     }
 }

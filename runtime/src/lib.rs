@@ -27,6 +27,7 @@ pub mod text;
 
 mod bind;
 mod fast;
+mod fingerprint;
 mod regex;
 mod session;
 mod snapshot;

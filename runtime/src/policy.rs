@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 
 use crate::error::LoadError;
+use crate::fast::Plan;
 use crate::format;
 use crate::model::{Image, StateKind};
 use crate::regex::Regexes;
@@ -28,9 +29,9 @@ pub struct Policy {
     pub(crate) image: Image,
     pub(crate) checksum: u32,
     pub(crate) insns: Vec<Insn>,
-    /// By instruction: the shape of the guard starting there, when it is
-    /// one the VM need not run (see [`crate::fast`]).
-    pub(crate) shapes: Vec<Option<crate::fast::Shape>>,
+    /// The recognised guard chains that [`Plan::Shape`]s name (see
+    /// [`crate::fast`]).
+    pub(crate) shapes: Vec<crate::fast::Shape>,
     pub(crate) tools: Vec<Target>,
     pub(crate) channels: Vec<Target>,
     pub(crate) consts: Vec<ConstV>,
@@ -62,8 +63,30 @@ pub(crate) struct NameHasher(u64);
 
 impl NameHasher {
     #[inline]
-    pub(crate) fn add(&mut self, w: u64) {
+    fn add(&mut self, w: u64) {
         self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+/// The 1 to 7 bytes of `rest` as a little-endian word padded with zeros,
+/// read with at most two loads instead of a copy into a buffer (which
+/// compiles to a call to `memcpy` for its variable length).
+#[inline]
+fn tail_word(rest: &[u8]) -> u64 {
+    let n = rest.len();
+    let u32_at = |i: usize| {
+        rest.get(i..i + 4)
+            .and_then(|c| <[u8; 4]>::try_from(c).ok())
+            .map_or(0, |c| u64::from(u32::from_le_bytes(c)))
+    };
+    if n >= 4 {
+        // Bytes 0..4, then bytes 4..n taken from the word that ends at n.
+        u32_at(0) | ((u32_at(n - 4) >> (8 * (8 - n))) << 32)
+    } else {
+        let at = |i: usize| rest.get(i).map_or(0, |&b| u64::from(b));
+        let b1 = if n > 1 { at(1) << 8 } else { 0 };
+        let b2 = if n > 2 { at(2) << 16 } else { 0 };
+        at(0) | b1 | b2
     }
 }
 
@@ -78,9 +101,7 @@ impl std::hash::Hasher for NameHasher {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59));
+            self.add(tail_word(rest) ^ ((rest.len() as u64) << 59));
         }
     }
 
@@ -144,13 +165,14 @@ pub(crate) struct RuleRt {
     pub id: u32,
     /// The gate of an escalate rule.
     pub gate: u8,
-    /// First instruction of the guard; `None`: always matches.
-    pub guard: Option<u32>,
+    /// How deciding evaluates the guard (which starts out as
+    /// [`Plan::vm`] of its first instruction).
+    pub plan: Plan,
 }
 
 #[derive(Debug)]
 pub(crate) struct EffectRt {
-    pub guard: Option<u32>,
+    pub plan: Plan,
     pub assigns: Vec<(u16, u32)>,
 }
 
@@ -159,7 +181,7 @@ pub(crate) struct RedactRt {
     pub id: u32,
     pub regex: u16,
     pub replacement: u32,
-    pub guard: Option<u32>,
+    pub plan: Plan,
 }
 
 /// A constant, ready to push.
@@ -316,5 +338,23 @@ impl std::fmt::Debug for Policy {
             .field("tools", &self.tools.len())
             .field("channels", &self.channels.len())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tail_word;
+
+    #[test]
+    fn tail_word_is_the_zero_padded_word() {
+        let bytes: Vec<u8> = (0..7u8).map(|i| 0x81u8.wrapping_mul(i + 3)).collect();
+        for n in 1..8 {
+            for start in 0..(8 - n) {
+                let rest = &bytes[start..start + n];
+                let mut w = [0u8; 8];
+                w[..n].copy_from_slice(rest);
+                assert_eq!(tail_word(rest), u64::from_le_bytes(w), "{rest:?}");
+            }
+        }
     }
 }

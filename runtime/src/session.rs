@@ -16,8 +16,9 @@
 use crate::bind::{self, BindFault, Bound};
 use crate::decision::{Decision, EventRef, GateSet, Reason, RuleIds, TicketId, Verdict};
 use crate::error::{SessionError, TicketError};
+use crate::fingerprint::Hasher;
 use crate::model::StateKind;
-use crate::policy::{ChannelId, NameHasher, Owned, PElem, PType, Policy, Target, ToolId};
+use crate::policy::{ChannelId, Owned, PElem, PType, Policy, Target, ToolId};
 use crate::text;
 use crate::vm::{self, Ctx, Fault, Out, Scratch};
 
@@ -390,29 +391,19 @@ impl<'p> Session<'p> {
         Ok(t)
     }
 
-    /// A hash of the event: its target and every argument (in parameter
-    /// order) or its text.
+    /// The event's fingerprint (see [`crate::fingerprint`]): its target
+    /// and every argument, in parameter order, or its text.
     fn fingerprint(&self, ev: &Ev<'_>) -> u64 {
-        let mut h = Fnv::new();
+        let mut h = Hasher::new();
         match *ev {
             Ev::Tool(i, args) => {
-                h.u64(1);
-                h.u64(i as u64);
+                h.target(1, i as u64);
                 let n = self.policy.tools.get(i).map_or(0, |t| t.params.len());
-                for k in 0..n {
-                    h.arg(args.get(k));
-                }
-                if let Args::Pos(a) = args {
-                    // Trailing absent arguments do not change the call.
-                    for x in a.iter().skip(n) {
-                        h.arg(*x);
-                    }
-                }
+                h.args(args, n);
             }
             Ev::Output(i, text) => {
-                h.u64(2);
-                h.u64(i as u64);
-                h.bytes(text.as_bytes());
+                h.target(2, i as u64);
+                h.bytes(3, text.as_bytes());
             }
         }
         h.finish()
@@ -465,7 +456,7 @@ impl<'p> Session<'p> {
         // The verdict: deny rules, then escalate rules, then allow rules.
         let mut rules = RuleIds::default();
         for r in &target.deny {
-            match vm::guard(&ctx, &self.state, r.guard, sx) {
+            match vm::guard(&ctx, &self.state, r.plan, sx) {
                 Ok(true) => rules.push(r.id),
                 Ok(false) => {}
                 Err(f) => return deny(fault_reason(f)),
@@ -479,7 +470,7 @@ impl<'p> Session<'p> {
         }
         let mut gates = 0u64;
         for r in &target.escalate {
-            match vm::guard(&ctx, &self.state, r.guard, sx) {
+            match vm::guard(&ctx, &self.state, r.plan, sx) {
                 Ok(true) => {
                     gates |= 1u64 << (r.gate & 63);
                     rules.push(r.id);
@@ -493,9 +484,13 @@ impl<'p> Session<'p> {
         // whatever else matched, so the verdict never depends on the order
         // of evaluation. Only a matching deny rule may stop early, because
         // nothing can change a denial.
-        let mut allows = RuleIds::default();
+        // With no escalation (so `rules` is still empty) the matching allow
+        // rules are the decision's; with one, they are only evaluated. No
+        // copy of a rule list: that copy was a measurable part of deciding.
+        let mut ignored = RuleIds::default();
+        let allows = if gates == 0 { &mut rules } else { &mut ignored };
         for r in &target.allow {
-            match vm::guard(&ctx, &self.state, r.guard, sx) {
+            match vm::guard(&ctx, &self.state, r.plan, sx) {
                 Ok(true) => allows.push(r.id),
                 Ok(false) => {}
                 Err(f) => return deny(fault_reason(f)),
@@ -508,7 +503,6 @@ impl<'p> Session<'p> {
                 (Verdict::Escalate(GateSet(gates)), Reason::Rules, false)
             }
         } else {
-            rules = allows;
             if !rules.is_empty() {
                 (Verdict::Allow, Reason::Rules, true)
             } else if policy.image.default_allow {
@@ -523,7 +517,7 @@ impl<'p> Session<'p> {
         self.sel.clear();
         if execute && out.is_some() {
             for (k, r) in target.redactions.iter().enumerate() {
-                match vm::guard(&ctx, &self.state, r.guard, sx) {
+                match vm::guard(&ctx, &self.state, r.plan, sx) {
                     Ok(true) => self.sel.push(k as u32),
                     Ok(false) => {}
                     Err(f) => return deny(fault_reason(f)),
@@ -538,7 +532,7 @@ impl<'p> Session<'p> {
             self.next.clear();
             self.next.extend_from_slice(&self.state);
             for e in &target.effects {
-                match vm::guard(&ctx, &self.state, e.guard, sx) {
+                match vm::guard(&ctx, &self.state, e.plan, sx) {
                     Ok(true) => {}
                     Ok(false) => continue,
                     Err(f) => return deny(fault_reason(f)),
@@ -728,61 +722,6 @@ fn attr_value(policy: &Policy, ty: PType, v: Arg<'_>) -> Option<AttrSlot> {
         }
         _ => return None,
     })
-}
-
-/// A 64-bit hash for event fingerprints (not a security boundary: the
-/// host is trusted; this catches a host approving the wrong event). It
-/// mixes a word at a time with the name hasher's step ([`NameHasher`]:
-/// rotate, xor, multiply, as FxHash does) and a final avalanche; byte-at-a-time FNV-1a was a sixth of deciding an
-/// escalation. Snapshots store fingerprints, but only of the image they
-/// were taken of, so this hash and the image format change together.
-struct Fnv(NameHasher);
-
-impl Fnv {
-    fn new() -> Fnv {
-        Fnv(NameHasher::default())
-    }
-    fn bytes(&mut self, b: &[u8]) {
-        // The length goes in first, so that a value's end is unambiguous.
-        self.u64(b.len() as u64);
-        std::hash::Hasher::write(&mut self.0, b);
-    }
-    fn u64(&mut self, x: u64) {
-        self.0.add(x);
-    }
-    /// The final value: a full avalanche (from SplitMix64), so that every
-    /// input bit moves every output bit.
-    fn finish(&self) -> u64 {
-        let mut z = std::hash::Hasher::finish(&self.0);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn arg(&mut self, a: Arg<'_>) {
-        match a {
-            Arg::Absent => self.u64(0),
-            Arg::Bool(b) => {
-                self.u64(1);
-                self.u64(u64::from(b));
-            }
-            Arg::Int(n) => {
-                self.u64(2);
-                self.u64(n as u64);
-            }
-            Arg::Str(s) => {
-                self.u64(3);
-                self.bytes(s.as_bytes());
-            }
-            Arg::List(l) => {
-                self.u64(4);
-                self.u64(l.len() as u64);
-                for x in l {
-                    self.arg(*x);
-                }
-            }
-            Arg::Json => self.u64(5),
-        }
-    }
 }
 
 /// A policy is shared by the sessions of many threads.

@@ -2,7 +2,7 @@
 //! Redis) and resumed in another process with the same image.
 //!
 //! ```text
-//! magic "GRDS" | version u8 (1) | image checksum u32 | context u64
+//! magic "GRDS" | version u8 (2) | image checksum u32 | context u64
 //! | next ticket u64 | state count u32 | states | ticket count u32
 //! | tickets | crc32 u32 (of everything before it)
 //! ```
@@ -22,7 +22,9 @@ use crate::session::{Arg, Limits, Session, Ticket};
 use crate::Policy;
 
 const MAGIC: [u8; 4] = *b"GRDS";
-const VERSION: u8 = 1;
+/// 2: ticket fingerprints are `fingerprint.rs`'s two-lane hash (a
+/// version 1 snapshot's tickets could never be approved, so it is refused).
+const VERSION: u8 = 2;
 
 impl<'p> Session<'p> {
     /// Serialises the session's state, context and pending tickets.

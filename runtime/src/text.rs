@@ -232,7 +232,89 @@ fn class(c: u8) -> u8 {
 /// * a host with an empty label (`a..b`, a leading or trailing dot);
 /// * a port that is not a number up to 65535.
 pub fn parse_url(s: &str) -> Option<UrlParts> {
-    // One pass over the bytes, on the hot path of every `url` argument.
+    // Almost every URL an agent sends is `scheme://name[:port]/...`: the
+    // short path accepts exactly those, and anything else (userinfo, an
+    // IPv6 literal, a numeric last label, anything it would refuse) goes
+    // to the general parser, which alone ever refuses.
+    common_url(s).or_else(|| general_url(s))
+}
+
+/// The common case of [`parse_url`]: `Some` only for a URL that
+/// [`general_url`] accepts with the same parts; `None` means "ask it".
+/// It reads the scheme and the host once, a table lookup per byte,
+/// tracking dots as it goes rather than in a second pass.
+#[inline]
+fn common_url(s: &str) -> Option<UrlParts> {
+    let b = s.as_bytes();
+    if b.iter()
+        .fold(false, |bad, &c| bad | (c < 0x20) | (c == 0x7f))
+    {
+        return None;
+    }
+    if !b.first()?.is_ascii_alphabetic() {
+        return None;
+    }
+    let mut colon = 1;
+    while class(*b.get(colon)?) & SCHEME != 0 {
+        colon += 1;
+    }
+    if b.get(colon..colon + 3)? != b"://" {
+        return None;
+    }
+    // The host: letters, digits, `-`, `_` and dots, no empty label.
+    let start = colon + 3;
+    let mut i = start;
+    // `empty_label` is set by a dot that follows a dot (or starts the
+    // host); `label` is where the last label starts.
+    let mut after_dot = true;
+    let mut empty_label = false;
+    let mut label = start;
+    let mut stop = None;
+    while let Some(&c) = b.get(i) {
+        if class(c) & HOST == 0 {
+            stop = Some(c);
+            break;
+        }
+        let dot = c == b'.';
+        empty_label |= dot & after_dot;
+        after_dot = dot;
+        if dot {
+            label = i + 1;
+        }
+        i += 1;
+    }
+    // A non-empty host that does not end with a dot and whose last label
+    // does not start with a digit (so it cannot read as an IPv4 address).
+    if i == start || empty_label || after_dot || b.get(label)?.is_ascii_digit() {
+        return None;
+    }
+    let host_end = i;
+    if stop == Some(b':') {
+        // A port of one to five digits up to 65535, then the path.
+        let p = i + 1;
+        let mut q = p;
+        while b.get(q).is_some_and(u8::is_ascii_digit) {
+            q += 1;
+        }
+        let port = &b[p..q];
+        if port.is_empty() || port.len() > 5 || (port.len() == 5 && port > &b"65535"[..]) {
+            return None;
+        }
+        i = q;
+        stop = b.get(i).copied();
+    }
+    match stop {
+        None | Some(b'/' | b'?' | b'#') => Some(UrlParts {
+            scheme_end: colon,
+            host_start: start,
+            host_end,
+        }),
+        _ => None,
+    }
+}
+
+/// [`parse_url`] for every URL: one pass over the bytes.
+fn general_url(s: &str) -> Option<UrlParts> {
     let b = s.as_bytes();
     // No control characters anywhere (parsers drop some of them); a
     // branch-free fold, which the compiler vectorises.
@@ -500,4 +582,78 @@ pub fn lower_into(s: &str, out: &mut String, cap: usize) -> Result<(), TooLong> 
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{common_url, general_url};
+    use proptest::prelude::*;
+
+    /// The short path accepts only what the general parser accepts, with
+    /// the same parts, and does accept the plain URLs it is there for.
+    fn agrees(u: &str) -> Result<(), TestCaseError> {
+        if let Some(p) = common_url(u) {
+            prop_assert_eq!(Some(p), general_url(u), "{}", u);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn common_urls_take_the_short_path() {
+        for u in [
+            "https://hooks.example.com/ingest",
+            "http://a",
+            "HTTP://Example.COM:8080/x?y#z",
+            "git+ssh://host_1.example-2.org:65535",
+            "ftp://x.y?",
+            "a://b.c#",
+        ] {
+            assert!(common_url(u).is_some(), "{u}");
+            assert_eq!(common_url(u), general_url(u), "{u}");
+        }
+        // Each of these is left to the general parser (which accepts some).
+        for u in [
+            "http://u@h.com/",
+            "http://[::1]/",
+            "http://1.2.3.4/",
+            "http://a.0x1/",
+            "http://h.com:/",
+            "http://h.com:65536/",
+            "http://h.com:123456/",
+            "http://.h.com/",
+            "http://h..com/",
+            "http://h.com./",
+            "http:///x",
+            "http://h.com\\x",
+            "http://h.com x",
+            "http://h%41.com/",
+            "mailto:x@y.z",
+            "http://h.com/\u{7f}",
+        ] {
+            assert_eq!(common_url(u), None, "{u}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        #[test]
+        fn short_path_agrees_on_url_like_text(
+            u in "[a-zH+.]{1,5}(:|://)[a-zA-Z0-9._:@\\[\\]/?#%\\\\ \u{7f}\u{e9}-]{0,24}"
+        ) {
+            agrees(&u)?;
+        }
+
+        #[test]
+        fn short_path_agrees_on_hosts_and_ports(
+            u in "https://[a-z0-9._-]{0,12}(:[0-9]{0,6})?([/?#@:].{0,4})?"
+        ) {
+            agrees(&u)?;
+        }
+
+        #[test]
+        fn short_path_agrees_on_any_text(u in any::<String>()) {
+            agrees(&u)?;
+        }
+    }
 }

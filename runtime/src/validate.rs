@@ -10,6 +10,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::error::{At, Item, LoadError};
+use crate::fast::Plan;
 use crate::model::*;
 use crate::policy::*;
 use crate::regex::Regexes;
@@ -140,11 +141,12 @@ pub(crate) fn build(image: Image, checksum: u32) -> Result<Policy, LoadError> {
             let regex = v.index("regex", image.regexes.len(), u64::from(r.regex), at)?;
             searched[regex] = true;
             v.str(r.replacement, at)?;
+            let guard = v.guard(&env, r.guard)?;
             target.redactions.push(RedactRt {
                 id: r.id,
                 regex: r.regex,
                 replacement: r.replacement.0,
-                guard: v.guard(&env, r.guard)?,
+                plan: Plan::vm(guard),
             });
         }
         channels.push(target);
@@ -192,7 +194,7 @@ pub(crate) fn build(image: Image, checksum: u32) -> Result<Policy, LoadError> {
     }
 
     let insns = std::mem::take(&mut v.insns);
-    let shapes = shapes(&insns, &consts, tools.iter().chain(&channels));
+    let shapes = plan_guards(&insns, &consts, tools.iter_mut().chain(&mut channels));
     let attrs_read = std::mem::take(&mut v.usage.attrs_read);
     let map = |ids: &[StrId]| -> Names {
         ids.iter()
@@ -448,7 +450,7 @@ impl V<'_> {
             let mut rt = RuleRt {
                 id: r.id,
                 gate: 0,
-                guard,
+                plan: Plan::vm(guard),
             };
             match r.verdict {
                 Verdict::Allow => t.allow.push(rt),
@@ -475,7 +477,10 @@ impl V<'_> {
                 let b = verify::block(env, a.value, want, &mut self.insns, &mut self.usage)?;
                 assigns.push((a.state, b));
             }
-            out.push(EffectRt { guard, assigns });
+            out.push(EffectRt {
+                plan: Plan::vm(guard),
+                assigns,
+            });
         }
         Ok(out)
     }
@@ -490,31 +495,34 @@ fn unreachable_const<T>(at: At) -> Result<T, LoadError> {
     })
 }
 
-/// The recognised shapes of the guards of `targets`, by first
-/// instruction (see [`crate::fast`]).
-fn shapes<'t>(
+/// Chooses how each guard of `targets` is evaluated (see
+/// [`crate::fast`]): every rule starts out on the VM, and guards of a
+/// recognised shape move to a quicker plan. Returns the chains the
+/// [`Plan::Shape`]s name; guards that share code share a plan.
+fn plan_guards<'t>(
     insns: &[Insn],
     consts: &[ConstV],
-    targets: impl Iterator<Item = &'t Target>,
-) -> Vec<Option<crate::fast::Shape>> {
-    let mut out = vec![None; insns.len()];
+    targets: impl Iterator<Item = &'t mut Target>,
+) -> Vec<crate::fast::Shape> {
+    let mut shapes = Vec::new();
+    let mut memo: HashMap<u32, Plan> = HashMap::new();
+    let mut choose = |plan: &mut Plan| {
+        if let Plan::Vm(start) = *plan {
+            *plan = *memo
+                .entry(start)
+                .or_insert_with(|| crate::fast::plan(insns, consts, start, &mut shapes));
+        }
+    };
     for t in targets {
-        let guards = t
-            .deny
-            .iter()
-            .chain(&t.escalate)
-            .chain(&t.allow)
-            .map(|r| r.guard);
-        let guards = guards
-            .chain(t.effects.iter().map(|e| e.guard))
-            .chain(t.redactions.iter().map(|r| r.guard));
-        for g in guards.flatten() {
-            if let Some(slot) = out.get_mut(g as usize) {
-                if slot.is_none() {
-                    *slot = crate::fast::analyse(insns, consts, g);
-                }
-            }
+        for r in t.deny.iter_mut().chain(&mut t.escalate).chain(&mut t.allow) {
+            choose(&mut r.plan);
+        }
+        for e in &mut t.effects {
+            choose(&mut e.plan);
+        }
+        for r in &mut t.redactions {
+            choose(&mut r.plan);
         }
     }
-    out
+    shapes
 }

@@ -14,6 +14,7 @@
 
 use regex_automata::meta;
 
+use crate::fast::Plan;
 use crate::op::{Op, MAX_STACK};
 use crate::policy::{ConstV, Owned, Policy};
 use crate::session::{Arg, ArgMeta, Args, AttrSlot};
@@ -134,25 +135,32 @@ fn recycle(mut v: Vec<V<'_>>) -> Vec<V<'static>> {
     v.into_iter().map(|_| V::Bool(false)).collect()
 }
 
-/// Runs a guard: `true` only if it evaluates to true (an absent
-/// parameter makes it false).
+/// Runs a guard by its plan: `true` only if it evaluates to true (an
+/// absent parameter makes it false). The mask plans are a few
+/// instructions, inlined where rules are decided; the rest is a call.
+#[inline(always)]
 pub(crate) fn guard(
     ctx: &Ctx<'_>,
     state: &[i64],
-    start: Option<u32>,
+    plan: Plan,
     sx: &mut Scratch,
 ) -> Result<bool, Fault> {
-    match start {
-        None => Ok(true),
-        Some(b) => {
-            if let Some(Some(shape)) = ctx.policy.shapes.get(b as usize) {
-                if let Some(m) = crate::fast::eval(ctx, shape) {
-                    return Ok(m);
-                }
-            }
-            Ok(eval(ctx, state, b, sx)? == Out::Value(1))
-        }
+    match plan {
+        Plan::Always => Ok(true),
+        Plan::CtxAny(m) => Ok(ctx.context & m != 0),
+        Plan::CtxAll(m) => Ok(ctx.context & m == m),
+        Plan::Shape(i, start) => match crate::fast::eval(ctx, i) {
+            Some(m) => Ok(m),
+            None => run_guard(ctx, state, start, sx),
+        },
+        Plan::Vm(start) => run_guard(ctx, state, start, sx),
     }
+}
+
+/// A guard on the VM, out of line so that the quick plans stay small.
+#[inline(never)]
+fn run_guard(ctx: &Ctx<'_>, state: &[i64], start: u32, sx: &mut Scratch) -> Result<bool, Fault> {
+    Ok(eval(ctx, state, start, sx)? == Out::Value(1))
 }
 
 fn run<'a>(

@@ -265,6 +265,56 @@ fn collect(v: &Value, strings: &mut BTreeSet<String>, ints: &mut BTreeSet<i64>) 
 /// blocks with random well-typed guards. It always checks clean of errors
 /// (warnings allowed); the generator only combines forms that type-check.
 pub fn random_policy(rng: &mut Rng) -> String {
+    policy_with(rng, random_guard)
+}
+
+/// [`random_policy`] with guards that the runtime decides without its VM
+/// (`runtime/src/fast.rs`): chains of `context has` and of string tests
+/// of a parameter against a constant, all joined by `||` or all by `&&`,
+/// grouped at random (which the compiler turns into jumps to jumps), with
+/// optional parameters that may be absent. One guard in five mixes the
+/// joins, which must go to the VM and still agree; one in four tests
+/// only the context.
+pub fn random_chain_policy(rng: &mut Rng) -> String {
+    policy_with(rng, |rng, _| {
+        let atoms = [
+            "context has l0",
+            "context has l1",
+            "starts_with(p, \"/w/\")",
+            "ends_with(p, \".txt\")",
+            "p == \"/w/a\"",
+            "p != \"/w/a\"",
+            "contains(s, \"x\")",
+            "s == \"xy\"",
+            "starts_with(u, \"https://ok.example/\")",
+        ];
+        // One guard in four tests the context alone: a mask test.
+        let atoms = if rng.chance(25) {
+            &atoms[..2]
+        } else {
+            &atoms[..]
+        };
+        let mixed = rng.chance(20);
+        let join = if rng.chance(50) { "&&" } else { "||" };
+        let mut g = atoms[rng.below(atoms.len())].to_string();
+        for _ in 0..rng.below(4) {
+            let op = match (mixed, rng.chance(50)) {
+                (true, true) => "&&",
+                (true, false) => "||",
+                (false, _) => join,
+            };
+            let next = atoms[rng.below(atoms.len())];
+            g = match rng.below(3) {
+                0 => format!("({g}) {op} ({next})"),
+                1 => format!("{next} {op} ({g})"),
+                _ => format!("{g} {op} {next}"),
+            };
+        }
+        g
+    })
+}
+
+fn policy_with(rng: &mut Rng, guard: impl Fn(&mut Rng, &[&str]) -> String) -> String {
     let mut s = String::from("policy random;\nlabel l0, l1;\nattr mode: enum { a, b };\n");
     let _ = writeln!(s, "state n: int[0..3] = 0;\nstate flag: bool = false;");
     let _ = writeln!(
@@ -324,7 +374,7 @@ pub fn random_policy(rng: &mut Rng) -> String {
         } else {
             target
         };
-        let guard = random_guard(rng, &atoms);
+        let guard = guard(rng, &atoms);
         let verdict = match rng.below(4) {
             0 => "allow".to_string(),
             1 => "deny".to_string(),
@@ -339,7 +389,7 @@ pub fn random_policy(rng: &mut Rng) -> String {
     }
     for _ in 0..rng.below(3) {
         let t = rng.below(tools);
-        let guard = random_guard(rng, &atoms);
+        let guard = guard(rng, &atoms);
         let body = match rng.below(3) {
             0 => "n = n + 1;",
             1 => "flag = !flag;",

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 
 use guard_check::hir::{self, Program, Value};
 use guard_runtime::{Arg, Decision, Policy, Session as RtSession, Verdict};
-use guard_tests::gen::{random_policy, Rng, Vocabulary};
+use guard_tests::gen::{random_chain_policy, random_policy, Rng, Vocabulary};
 use guard_tests::reference::{self, Event, RefVerdict, Session as RefSession, Why};
 use guard_tests::{guard_files, workspace_root};
 
@@ -20,6 +20,8 @@ use guard_tests::{guard_files, workspace_root};
 const EXAMPLE_EVENTS: usize = 10_000;
 const RANDOM_POLICIES: usize = 300;
 const RANDOM_EVENTS: usize = 150;
+/// Random policies whose guards the runtime decides without its VM.
+const CHAIN_POLICIES: usize = 300;
 
 fn compile(p: &Program, sources: &guard_diagnostics::SourceMap) -> Policy {
     let bytes = guard_codegen::build(p, sources, guard_codegen::Options::default()).unwrap();
@@ -233,10 +235,19 @@ fn examples_agree_with_the_reference() {
 
 #[test]
 fn random_policies_agree_with_the_reference() {
-    let mut rng = Rng::new(2024);
+    random_agree(random_policy, 2024, RANDOM_POLICIES);
+}
+
+#[test]
+fn chain_guards_agree_with_the_reference() {
+    random_agree(random_chain_policy, 7, CHAIN_POLICIES);
+}
+
+fn random_agree(generate: fn(&mut Rng) -> String, seed: u64, policies: usize) {
+    let mut rng = Rng::new(seed);
     let mut total = 0;
-    for k in 0..RANDOM_POLICIES {
-        let src = random_policy(&mut rng);
+    for k in 0..policies {
+        let src = generate(&mut rng);
         let checked = guard_check::check_source("random.guard", &src, &guard_check::RealFs);
         let p = checked.policies[0].program.as_ref().unwrap();
         let compiled = compile(p, &checked.sources);
@@ -245,5 +256,5 @@ fn random_policies_agree_with_the_reference() {
             Err(e) => panic!("{e}\n\npolicy:\n{src}"),
         }
     }
-    assert!(total >= RANDOM_POLICIES * RANDOM_EVENTS);
+    assert!(total >= policies * RANDOM_EVENTS);
 }
