@@ -29,7 +29,11 @@ fn main() {
         Arg::Str("https://hooks.example.com/ingest"),
         Arg::Str("summary"),
     ];
-    if which == "post" {
+    // `post-url`: the same with the URL parsed once, as the benchmark's
+    // pre-parsed events give it.
+    let url = Url::parse("https://hooks.example.com/ingest").unwrap();
+    let post_url_args = [Arg::Url(url), Arg::Str("summary")];
+    if which.starts_with("post") {
         s.decide_call(&Call {
             tool: read,
             args: &read_args,
@@ -37,10 +41,15 @@ fn main() {
     }
     for _ in 0..n {
         match which.as_str() {
-            "post" => {
+            "post" | "post-url" => {
+                let args = if which == "post" {
+                    &post_args
+                } else {
+                    &post_url_args
+                };
                 let d = s.decide_call(&Call {
                     tool: post.unwrap(),
-                    args: black_box(&post_args),
+                    args: black_box(args),
                 });
                 if let Some(t) = d.ticket {
                     let _ = s.reject(t);

@@ -19,8 +19,13 @@ pub(crate) enum BindFault {
 
 /// The session's binding buffers, allocated once when it opens.
 pub(crate) struct Bound {
-    /// Per parameter of the event's tool.
-    pub meta: Vec<ArgMeta>,
+    /// Per parameter of the event's tool: the first `params` entries.
+    /// The buffer is as long as the longest parameter list and only
+    /// written by index: a length that deciding stored and then read back
+    /// at once (as a `Vec`'s was, by `push`) stalled each decision for a
+    /// few nanoseconds.
+    meta: Box<[ArgMeta]>,
+    params: usize,
     /// Normalised paths.
     pub paths: String,
     /// Elements of normalised `list<path>` arguments: ranges of `paths`.
@@ -64,7 +69,8 @@ pub(crate) fn resolve_names(
 impl Bound {
     pub fn new(policy: &Policy, limits: &Limits) -> Bound {
         Bound {
-            meta: Vec::with_capacity(policy.max_params),
+            meta: vec![ArgMeta::Absent; policy.max_params].into_boxed_slice(),
+            params: 0,
             paths: String::with_capacity(limits.path_bytes),
             path_items: Vec::with_capacity(limits.list_items),
             enum_items: Vec::with_capacity(limits.list_items),
@@ -80,7 +86,7 @@ impl Bound {
         params: &[ParamRt],
         args: &Args<'_>,
     ) -> Result<(), BindFault> {
-        self.meta.clear();
+        self.params = 0;
         self.paths.clear();
         self.path_items.clear();
         self.enum_items.clear();
@@ -94,14 +100,28 @@ impl Bound {
                 return Err(BindFault::Bad(pos, ArgProblem::Undeclared));
             }
         }
+        // Cannot happen (the buffer fits the longest parameter list); a
+        // policy and session that disagree deny rather than index past it.
+        if params.len() > self.meta.len() {
+            return Err(BindFault::TooLong);
+        }
         for (i, p) in params.iter().enumerate() {
             let arg = args.get(i);
             let m = self
                 .one(policy, p, arg)
                 .map_err(|e| e.at(u16::try_from(i).unwrap_or(NONE)))?;
-            self.meta.push(m);
+            if let Some(slot) = self.meta.get_mut(i) {
+                *slot = m;
+            }
         }
+        self.params = params.len();
         Ok(())
+    }
+
+    /// How each parameter of the last bound call was prepared.
+    #[inline]
+    pub fn meta(&self) -> &[ArgMeta] {
+        self.meta.get(..self.params).unwrap_or_default()
     }
 
     fn one(&mut self, policy: &Policy, p: &ParamRt, arg: Arg<'_>) -> Result<ArgMeta, Problem> {
@@ -113,6 +133,14 @@ impl Bound {
                 Err(Problem::Bad(Missing))
             };
         }
+        let arg = match (p.ty, arg) {
+            // Parsed by the host: the one thing it saves is parsing again.
+            (PType::Url, Arg::Url(u)) => {
+                let (start, end) = u.host_range();
+                return Ok(ArgMeta::Url(start, end));
+            }
+            _ => arg.plain(),
+        };
         Ok(match (p.ty, arg) {
             (PType::Json, _) => ArgMeta::Plain,
             (PType::Bool, Arg::Bool(_)) | (PType::Int, Arg::Int(_)) => ArgMeta::Plain,
@@ -147,8 +175,9 @@ impl Bound {
             PElem::Bool | PElem::Int | PElem::Str | PElem::Url => {
                 for x in items {
                     let ok = match (el, x) {
+                        (PElem::Url, Arg::Url(_)) => true,
                         (PElem::Bool, Arg::Bool(_)) | (PElem::Int, Arg::Int(_)) => true,
-                        (PElem::Str, Arg::Str(_)) => true,
+                        (PElem::Str, Arg::Str(_) | Arg::Url(_)) => true,
                         (PElem::Url, Arg::Str(s)) => {
                             text::parse_url(s).ok_or(Problem::Bad(BadUrl))?;
                             true
@@ -164,7 +193,7 @@ impl Bound {
             PElem::Path => {
                 let mut normal = true;
                 for x in items {
-                    match x {
+                    match x.plain() {
                         Arg::Str(s) => normal &= text::is_normal_path(s),
                         _ => return Err(Problem::Bad(WrongType)),
                     }
@@ -174,7 +203,7 @@ impl Bound {
                 }
                 let start = self.path_items.len();
                 for x in items {
-                    if let Arg::Str(s) = x {
+                    if let Arg::Str(s) = x.plain() {
                         let r = self.path(s)?;
                         if self.path_items.len() >= self.cap_items {
                             return Err(Problem::TooLong);
@@ -187,7 +216,7 @@ impl Bound {
             PElem::Enum(e) => {
                 let start = self.enum_items.len();
                 for x in items {
-                    let Arg::Str(s) = x else {
+                    let Arg::Str(s) = x.plain() else {
                         return Err(Problem::Bad(WrongType));
                     };
                     let v = variant(policy, e, s)?;

@@ -61,6 +61,13 @@ pub(crate) enum Plan {
     /// The chain `Policy::shapes[.0]`, or the VM from instruction `.1`
     /// when the chain meets a value it does not expect.
     Shape(u32, u32),
+    /// One string test (the commonest chain), or the VM from `start`.
+    Test {
+        param: u16,
+        test: Test,
+        s: u32,
+        start: u32,
+    },
     /// The VM from this instruction.
     Vm(u32),
 }
@@ -86,6 +93,14 @@ pub(crate) fn plan(insns: &[Insn], consts: &[ConstV], start: u32, shapes: &mut V
             Atom::Ctx(a) if a < 64 => mask |= 1 << a,
             Atom::Ctx(_) if shape.any => {}
             Atom::Ctx(_) => return Plan::CtxAny(0),
+            Atom::Param { param, test, s } if shape.atoms.len() == 1 => {
+                return Plan::Test {
+                    param,
+                    test,
+                    s,
+                    start,
+                };
+            }
             Atom::Param { .. } => {
                 let Ok(i) = u32::try_from(shapes.len()) else {
                     return Plan::Vm(start);
@@ -198,41 +213,59 @@ pub(crate) fn eval(ctx: &Ctx<'_>, i: u32) -> Option<bool> {
     for atom in shape.atoms.iter() {
         let v = match *atom {
             Atom::Ctx(a) => a < 64 && (ctx.context >> a) & 1 == 1,
-            Atom::Param { param, test, s } => {
-                let p = usize::from(param);
-                let x = match *ctx.meta.get(p)? {
-                    // The VM returns "absent", which fails the guard.
-                    ArgMeta::Absent => return Some(false),
-                    ArgMeta::Plain | ArgMeta::Url(..) => match ctx.args.get(p) {
-                        Arg::Str(s) => s,
-                        _ => return None,
-                    },
-                    ArgMeta::Path(s, n) => ctx.paths.get(s as usize..s as usize + n as usize)?,
-                    _ => return None,
-                };
-                let y = ctx.policy.string(s);
-                if test == Test::Contains {
-                    x.contains(y)
-                } else {
-                    let (x, y) = (x.as_bytes(), y.as_bytes());
-                    match test {
-                        Test::Starts => x.get(..y.len()).is_some_and(|p| same(p, y)),
-                        Test::Ends => x
-                            .len()
-                            .checked_sub(y.len())
-                            .and_then(|k| x.get(k..))
-                            .is_some_and(|p| same(p, y)),
-                        Test::Eq | Test::Contains => same(x, y),
-                        Test::Ne => !same(x, y),
-                    }
-                }
-            }
+            Atom::Param { param, test, s } => match string_test(ctx, param, test, s)? {
+                Some(v) => v,
+                // The VM returns "absent", which fails the guard.
+                None => return Some(false),
+            },
         };
         if v == shape.any {
             return Some(v);
         }
     }
     Some(!shape.any)
+}
+
+/// [`Plan::Test`]: a guard that is one string test.
+#[inline(never)]
+pub(crate) fn eval_test(ctx: &Ctx<'_>, param: u16, test: Test, s: u32) -> Option<bool> {
+    Some(string_test(ctx, param, test, s)?.unwrap_or(false))
+}
+
+/// One string test of parameter `param` against string `s`: `Some(None)`
+/// when the parameter is absent, `None` when the VM must decide.
+#[inline(always)]
+fn string_test(ctx: &Ctx<'_>, param: u16, test: Test, s: u32) -> Option<Option<bool>> {
+    let p = usize::from(param);
+    let x = match *ctx.meta.get(p)? {
+        ArgMeta::Absent => return Some(None),
+        ArgMeta::Plain | ArgMeta::Url(..) => match ctx.args.get(p) {
+            Arg::Str(s) => s,
+            Arg::Url(u) => u.as_str(),
+            _ => return None,
+        },
+        ArgMeta::Path(s, n) => ctx.paths.get(s as usize..s as usize + n as usize)?,
+        _ => return None,
+    };
+    let y = ctx.policy.string(s);
+    let (xb, yb) = (x.as_bytes(), y.as_bytes());
+    Some(Some(match test {
+        Test::Starts => xb.get(..yb.len()).is_some_and(|p| same(p, yb)),
+        Test::Ends => xb
+            .len()
+            .checked_sub(yb.len())
+            .and_then(|k| xb.get(k..))
+            .is_some_and(|p| same(p, yb)),
+        Test::Eq => same(xb, yb),
+        Test::Ne => !same(xb, yb),
+        Test::Contains => contains(x, y),
+    }))
+}
+
+/// Substring search, out of line: it is long, and rare in guards.
+#[inline(never)]
+fn contains(x: &str, y: &str) -> bool {
+    x.contains(y)
 }
 
 /// Whether `a` and `b` are the same bytes: inline for the short

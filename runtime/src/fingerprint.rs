@@ -115,24 +115,30 @@ impl Hasher {
         self.shape(kind | index << 8);
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn arg(&mut self, a: Arg<'_>) {
         match a {
             Arg::Absent => self.shape(0),
             Arg::Bool(b) => self.shape(1 | u64::from(b) << 8),
             Arg::Int(n) => self.number(2, n as u64),
             Arg::Str(s) => self.bytes(3, s.as_bytes()),
+            Arg::Url(u) => self.bytes(3, u.as_str().as_bytes()),
             Arg::List(l) => self.list(l),
             Arg::Json => self.shape(5),
         }
     }
 
     /// Lists, out of line: they are rare, and [`Hasher::arg`] is inlined.
+    /// Their elements are scalars (a list in a list never binds, so it
+    /// counts by its length alone); not recursing keeps `arg` inlinable.
     #[inline(never)]
     fn list(&mut self, l: &[Arg<'_>]) {
         self.shape(4 | (l.len() as u64) << 8);
         for x in l {
-            self.arg(*x);
+            match *x {
+                Arg::List(inner) => self.shape(4 | (inner.len() as u64) << 8),
+                a => self.arg(a),
+            }
         }
     }
 

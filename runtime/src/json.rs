@@ -526,7 +526,7 @@ mod tests {
                     Arg::Int(n) => Arg::Int(n),
                     Arg::Bool(b) => Arg::Bool(b),
                     Arg::Json => Arg::Json,
-                    Arg::Absent | Arg::List(_) => return None,
+                    Arg::Absent | Arg::List(_) | Arg::Url(_) => return None,
                 };
                 Some((k.clone(), a))
             })

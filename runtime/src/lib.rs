@@ -45,3 +45,4 @@ pub use policy::{ChannelId, Policy, ToolId};
 /// Regex tables for the compiler to put in an image (`guardc build`).
 pub use regex::build::{tables as regex_tables, MAX_TRANSITIONS as MAX_REGEX_TRANSITIONS};
 pub use session::{Arg, Call, Limits, Session};
+pub use text::Url;

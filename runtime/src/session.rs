@@ -19,7 +19,7 @@ use crate::error::{SessionError, TicketError};
 use crate::fingerprint::Hasher;
 use crate::model::StateKind;
 use crate::policy::{ChannelId, Owned, PElem, PType, Policy, Target, ToolId};
-use crate::text;
+use crate::text::{self, Url};
 use crate::vm::{self, Ctx, Fault, Out, Scratch};
 
 /// An argument value, borrowed from the caller. Lists hold scalars;
@@ -33,8 +33,24 @@ pub enum Arg<'a> {
     Int(i64),
     /// A string, a path, a URL or the name of an enum variant.
     Str(&'a str),
+    /// A URL the host parsed once with [`Url::parse`]: a `url` parameter
+    /// takes it without parsing it again. Anywhere else it is its text,
+    /// exactly as `Str(url.as_str())` (fingerprints included, so a call
+    /// escalated with one form can be approved with the other).
+    Url(Url<'a>),
     List(&'a [Arg<'a>]),
     Json,
+}
+
+impl<'a> Arg<'a> {
+    /// The argument with a [`Arg::Url`] turned into the string it is.
+    #[inline]
+    pub(crate) fn plain(self) -> Arg<'a> {
+        match self {
+            Arg::Url(u) => Arg::Str(u.as_str()),
+            a => a,
+        }
+    }
 }
 
 /// A pre-parsed tool call: arguments by parameter position (see
@@ -443,7 +459,7 @@ impl<'p> Session<'p> {
         let ctx = Ctx {
             policy,
             args,
-            meta: &self.bound.meta,
+            meta: self.bound.meta(),
             paths: &self.bound.paths,
             path_items: &self.bound.path_items,
             enum_items: &self.bound.enum_items,
@@ -690,7 +706,7 @@ fn bind_reason(f: BindFault) -> Reason {
 
 /// Checks and prepares an attribute value; `None` if it does not fit.
 fn attr_value(policy: &Policy, ty: PType, v: Arg<'_>) -> Option<AttrSlot> {
-    Some(match (ty, v) {
+    Some(match (ty, v.plain()) {
         (_, Arg::Absent) => AttrSlot::Missing,
         (PType::Bool, Arg::Bool(b)) => AttrSlot::Bool(b),
         (PType::Int, Arg::Int(n)) => AttrSlot::Int(n),
@@ -705,7 +721,7 @@ fn attr_value(policy: &Policy, ty: PType, v: Arg<'_>) -> Option<AttrSlot> {
         (PType::List(el), Arg::List(items)) => {
             let mut out = Vec::with_capacity(items.len());
             for x in items {
-                out.push(match (el, *x) {
+                out.push(match (el, x.plain()) {
                     (PElem::Bool, Arg::Bool(b)) => Owned::Bool(b),
                     (PElem::Int, Arg::Int(n)) => Owned::Int(n),
                     (PElem::Str, Arg::Str(s)) => Owned::Str(s.to_owned()),

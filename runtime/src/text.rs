@@ -163,6 +163,47 @@ pub struct UrlParts {
     pub host_end: usize,
 }
 
+/// A URL that [`parse_url`] accepted, with where its host is: what a host
+/// passes as [`crate::Arg::Url`] to decide calls without the runtime
+/// parsing the URL again. Only [`Url::parse`] makes one, so every `Url`
+/// is a URL the runtime accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Url<'a> {
+    text: &'a str,
+    host_start: u32,
+    host_end: u32,
+}
+
+impl<'a> Url<'a> {
+    /// Parses `text` as [`parse_url`] does; `None` where it refuses (or the
+    /// text is 4 GiB or longer).
+    pub fn parse(text: &'a str) -> Option<Url<'a>> {
+        let p = parse_url(text)?;
+        Some(Url {
+            text,
+            host_start: u32::try_from(p.host_start).ok()?,
+            host_end: u32::try_from(p.host_end).ok()?,
+        })
+    }
+
+    /// The URL as given.
+    pub fn as_str(&self) -> &'a str {
+        self.text
+    }
+
+    /// The host as written (not lower-cased), without userinfo or port.
+    pub fn host_raw(&self) -> &'a str {
+        self.text
+            .get(self.host_start as usize..self.host_end as usize)
+            .unwrap_or("")
+    }
+
+    /// The host's byte range in the text.
+    pub(crate) fn host_range(&self) -> (u32, u32) {
+        (self.host_start, self.host_end)
+    }
+}
+
 /// Schemes whose URLs must have a `//host` (the WHATWG "special"
 /// schemes but `file`). `| 0x20` lower-cases ASCII letters and leaves the
 /// other scheme characters (digits, `+`, `-`, `.`) as they are.

@@ -153,6 +153,15 @@ pub(crate) fn guard(
             Some(m) => Ok(m),
             None => run_guard(ctx, state, start, sx),
         },
+        Plan::Test {
+            param,
+            test,
+            s,
+            start,
+        } => match crate::fast::eval_test(ctx, param, test, s) {
+            Some(m) => Ok(m),
+            None => run_guard(ctx, state, start, sx),
+        },
         Plan::Vm(start) => run_guard(ctx, state, start, sx),
     }
 }
@@ -361,18 +370,19 @@ fn load_param<'a>(ctx: &Ctx<'a>, i: usize) -> Result<Option<V<'a>>, Fault> {
     let bad = Fault::Internal;
     Ok(Some(match *ctx.meta.get(i).ok_or(bad)? {
         ArgMeta::Absent => return Ok(None),
-        ArgMeta::Plain => match ctx.args.get(i) {
+        ArgMeta::Plain => match ctx.args.get(i).plain() {
             Arg::Bool(b) => V::Bool(b),
             Arg::Int(n) => V::Int(n),
             Arg::Str(s) => V::Str(s),
             Arg::List(l) => V::List(L::Args(l)),
             // Json parameters cannot be loaded (verified), and a `Plain`
             // binding is never absent.
-            Arg::Json | Arg::Absent => return Err(bad),
+            Arg::Json | Arg::Absent | Arg::Url(_) => return Err(bad),
         },
         ArgMeta::Path(s, n) => V::Str(ctx.paths.get(rng(s, n)).ok_or(bad)?),
         ArgMeta::Url(h, e) => match ctx.args.get(i) {
             Arg::Str(s) => V::Url(s, h, e),
+            Arg::Url(u) => V::Url(u.as_str(), h, e),
             _ => return Err(bad),
         },
         ArgMeta::Variant(v) => V::Enum(v),
@@ -412,9 +422,9 @@ fn len_of(l: L<'_>) -> usize {
 fn elem<'r>(ctx: &Ctx<'r>, l: L<'r>, i: usize) -> Result<Sc<'r>, Fault> {
     let bad = Fault::Internal;
     Ok(match l {
-        L::Args(a) => match a.get(i).ok_or(bad)? {
-            Arg::Bool(b) => Sc::Bool(*b),
-            Arg::Int(n) => Sc::Int(*n),
+        L::Args(a) => match a.get(i).ok_or(bad)?.plain() {
+            Arg::Bool(b) => Sc::Bool(b),
+            Arg::Int(n) => Sc::Int(n),
             Arg::Str(s) => Sc::Str(s),
             _ => return Err(bad),
         },

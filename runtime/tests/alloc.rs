@@ -81,6 +81,7 @@ fn deciding_allocates_nothing_with(image: guard_runtime::model::Image) {
     let webhook = p.channel_id("webhook").unwrap();
     let mut out = String::with_capacity(1024);
     let send_args = [Arg::Str("a@b.example"), Arg::Str("s"), Arg::Str("b")];
+    let url = Url::parse("https://x.example/").unwrap();
     let (verdicts, n) = allocations(|| {
         let mut v = [Verdict::Deny; 12];
         v[0] = s
@@ -116,10 +117,11 @@ fn deciding_allocates_nothing_with(image: guard_runtime::model::Image) {
                 args: &[Arg::Str("inbox")],
             })
             .verdict;
+        // The same call with the URL the host parsed.
         v[6] = s
             .decide_call(&Call {
                 tool: post,
-                args: &[Arg::Str("https://x.example/"), Arg::Str("b")],
+                args: &[Arg::Url(url), Arg::Str("b")],
             })
             .verdict;
         v[7] = s.decide_output(webhook, "summary", &mut out).verdict;

@@ -865,3 +865,66 @@ fn enum_and_const_bool_lists() {
     );
     assert_eq!(d.rules.as_slice(), &[2]);
 }
+
+/// A URL the host parsed (`Arg::Url`) decides exactly as its text does,
+/// and a call escalated with one form is approved with the other.
+#[test]
+fn pre_parsed_urls_are_their_text() {
+    assert!(Url::parse("https://x..example/").is_none());
+    assert!(Url::parse("not a url").is_none());
+    let u = Url::parse("https://User@X.Example:8443/p?q").unwrap();
+    assert_eq!(u.host_raw(), "X.Example");
+    assert_eq!(u.as_str(), "https://User@X.Example:8443/p?q");
+
+    let p = load(mail_assistant());
+    let post = p.tool_id("http.post").unwrap();
+    for (first, then) in [(true, false), (false, true)] {
+        let mut s = prod(&p);
+        s.decide_call_named("mail.read", &[("folder", Arg::Str("inbox"))]);
+        let text = "https://x.example/";
+        let arg = |parsed: bool| {
+            if parsed {
+                Arg::Url(Url::parse(text).unwrap())
+            } else {
+                Arg::Str(text)
+            }
+        };
+        let a = [arg(first), Arg::Str("")];
+        let d = s.decide_call(&Call {
+            tool: post,
+            args: &a,
+        });
+        assert_eq!(d.verdict, Verdict::Escalate(GateSet(1)));
+        let b = [arg(then), Arg::Str("")];
+        let d = s
+            .approve(
+                d.ticket.unwrap(),
+                &Call {
+                    tool: post,
+                    args: &b,
+                },
+            )
+            .unwrap();
+        assert_eq!(d.verdict, Verdict::Allow, "{first} {then}");
+    }
+    // Where a string goes, a URL is its text: `body` is a `str`.
+    let mut s = prod(&p);
+    let body = Url::parse("https://y.example/").unwrap();
+    let a = [Arg::Str("https://x.example/"), Arg::Url(body)];
+    let b = [Arg::Str("https://x.example/"), Arg::Str(body.as_str())];
+    let mut t = prod(&p);
+    let (d, e) = (
+        s.decide_call(&Call {
+            tool: post,
+            args: &a,
+        }),
+        t.decide_call(&Call {
+            tool: post,
+            args: &b,
+        }),
+    );
+    assert_eq!(
+        (d.verdict, d.rules, d.reason),
+        (e.verdict, e.rules, e.reason)
+    );
+}

@@ -11,7 +11,7 @@
 use std::collections::BTreeSet;
 
 use guard_check::hir::{self, Program, Value};
-use guard_runtime::{Arg, Decision, Policy, Session as RtSession, Verdict};
+use guard_runtime::{Arg, Decision, Policy, Session as RtSession, Url, Verdict};
 use guard_tests::gen::{random_chain_policy, random_policy, Rng, Vocabulary};
 use guard_tests::reference::{self, Event, RefVerdict, Session as RefSession, Why};
 use guard_tests::{guard_files, workspace_root};
@@ -72,7 +72,13 @@ fn ref_arg<'a>(a: &'a reference::Arg, list: &'a [Arg<'a>]) -> Arg<'a> {
     match a {
         reference::Arg::Bool(b) => Arg::Bool(*b),
         reference::Arg::Int(n) => Arg::Int(*n),
-        reference::Arg::Str(s) => Arg::Str(s),
+        // Half the strings that are URLs go in pre-parsed, as a host with
+        // typed URLs would pass them: for `url` parameters and, where any
+        // string goes, as their text.
+        reference::Arg::Str(s) => match Url::parse(s) {
+            Some(u) if s.len() % 2 == 1 => Arg::Url(u),
+            _ => Arg::Str(s),
+        },
         reference::Arg::List(_) => Arg::List(list),
         reference::Arg::Json => Arg::Json,
     }

@@ -9,8 +9,9 @@
 //!
 //! * pre-parsed: [`Session::decide_call`] with the tool id resolved and
 //!   the arguments laid out by position ahead of time, borrowing the
-//!   strings (an undeclared tool has no id: the host's name lookup,
-//!   `decide_call_named`, is the decision);
+//!   strings, and `url` arguments parsed once with `Url::parse` (as the
+//!   peers get their requests built once; an undeclared tool has no id:
+//!   the host's name lookup, `decide_call_named`, is the decision);
 //! * JSON: [`Session::decide_json`] on the event text.
 //!
 //! An approved escalation is the decision plus `approve` with its ticket
@@ -22,7 +23,8 @@ use std::fmt::Write;
 
 use guard_check::RealFs;
 use guard_diagnostics::render;
-use guard_runtime::{Arg, Call, Decision, Limits, Policy, Session, ToolId};
+use guard_runtime::model::ValueType;
+use guard_runtime::{Arg, Call, Decision, Limits, Policy, Session, ToolId, Url};
 
 use crate::{Error, Gates, Outcome, Result, Scenario, Verdict};
 
@@ -160,8 +162,20 @@ impl Guard {
                     .policy
                     .param_index(t, name)
                     .ok_or_else(|| Error(format!("guard: {} has no `{name}`", s.call.tool)))?;
+                // A `url` parameter gets the URL parsed once, as a host
+                // that holds typed URLs passes it (`Arg::Url`).
+                let is_url = self
+                    .policy
+                    .image()
+                    .tools
+                    .get(t.0 as usize)
+                    .is_some_and(|tool| tool.params.get(i).is_some_and(|p| p.ty == ValueType::Url));
+                let arg = match Url::parse(value) {
+                    Some(u) if is_url => Arg::Url(u),
+                    _ => Arg::Str(value),
+                };
                 if let Some(slot) = args.get_mut(i) {
-                    *slot = Arg::Str(value);
+                    *slot = arg;
                 }
             }
         }
