@@ -105,15 +105,20 @@ impl Bound {
         if params.len() > self.meta.len() {
             return Err(BindFault::TooLong);
         }
-        for (i, p) in params.iter().enumerate() {
-            let arg = args.get(i);
-            let m = self
-                .one(policy, p, arg)
-                .map_err(|e| e.at(u16::try_from(i).unwrap_or(NONE)))?;
-            if let Some(slot) = self.meta.get_mut(i) {
-                *slot = m;
+        // Each argument's preparation is written straight into its slot
+        // (the buffer taken out of `self` meanwhile, which moves a pointer
+        // and allocates nothing): built elsewhere and copied in, it was
+        // stored in parts and read back whole, a stall per argument.
+        let mut meta = std::mem::take(&mut self.meta);
+        let mut r = Ok(());
+        for ((i, p), slot) in params.iter().enumerate().zip(meta.iter_mut()) {
+            if let Err(e) = self.one(policy, p, args.get(i), slot) {
+                r = Err(e.at(u16::try_from(i).unwrap_or(NONE)));
+                break;
             }
         }
+        self.meta = meta;
+        r?;
         self.params = params.len();
         Ok(())
     }
@@ -124,11 +129,20 @@ impl Bound {
         self.meta.get(..self.params).unwrap_or_default()
     }
 
-    fn one(&mut self, policy: &Policy, p: &ParamRt, arg: Arg<'_>) -> Result<ArgMeta, Problem> {
+    /// One argument, its preparation written to `slot`.
+    #[inline(always)]
+    fn one(
+        &mut self,
+        policy: &Policy,
+        p: &ParamRt,
+        arg: Arg<'_>,
+        slot: &mut ArgMeta,
+    ) -> Result<(), Problem> {
         use ArgProblem::*;
         if let Arg::Absent = arg {
             return if p.optional {
-                Ok(ArgMeta::Absent)
+                *slot = ArgMeta::Absent;
+                Ok(())
             } else {
                 Err(Problem::Bad(Missing))
             };
@@ -137,11 +151,12 @@ impl Bound {
             // Parsed by the host: the one thing it saves is parsing again.
             (PType::Url, Arg::Url(u)) => {
                 let (start, end) = u.host_range();
-                return Ok(ArgMeta::Url(start, end));
+                *slot = ArgMeta::Url(start, end);
+                return Ok(());
             }
             _ => arg.plain(),
         };
-        Ok(match (p.ty, arg) {
+        *slot = match (p.ty, arg) {
             (PType::Json, _) => ArgMeta::Plain,
             (PType::Bool, Arg::Bool(_)) | (PType::Int, Arg::Int(_)) => ArgMeta::Plain,
             (PType::IntRange(lo, hi), Arg::Int(n)) => {
@@ -166,9 +181,11 @@ impl Bound {
             (PType::Enum(e), Arg::Str(s)) => ArgMeta::Variant(variant(policy, e, s)?),
             (PType::List(el), Arg::List(items)) => self.list(policy, el, items)?,
             _ => return Err(Problem::Bad(WrongType)),
-        })
+        };
+        Ok(())
     }
 
+    #[inline(never)]
     fn list(&mut self, policy: &Policy, el: PElem, items: &[Arg<'_>]) -> Result<ArgMeta, Problem> {
         use ArgProblem::*;
         match el {

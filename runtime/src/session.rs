@@ -13,6 +13,8 @@
 //! event whose effects would overflow a range is denied up front. Any
 //! error while deciding is a deny.
 
+use std::collections::VecDeque;
+
 use crate::bind::{self, BindFault, Bound};
 use crate::decision::{Decision, EventRef, GateSet, Reason, RuleIds, TicketId, Verdict};
 use crate::error::{SessionError, TicketError};
@@ -174,9 +176,11 @@ pub struct Session<'p> {
     pub(crate) attrs: Vec<AttrSlot>,
     /// The first attribute some code reads that the session lacks.
     missing: Option<u16>,
-    pub(crate) tickets: Vec<Ticket>,
+    /// Oldest first; a ring, so dropping the oldest when full moves
+    /// nothing.
+    pub(crate) tickets: VecDeque<Ticket>,
     pub(crate) next_ticket: u64,
-    limits: Limits,
+    pub(crate) limits: Limits,
     bound: Bound,
     slots: Vec<u16>,
     sx: Scratch,
@@ -237,7 +241,7 @@ impl<'p> Session<'p> {
             context: 0,
             attrs: slots,
             missing,
-            tickets: Vec::with_capacity(limits.tickets),
+            tickets: VecDeque::with_capacity(limits.tickets),
             next_ticket: 1,
             bound: Bound::new(policy, &limits),
             slots: Vec::with_capacity(policy.max_params),
@@ -580,7 +584,7 @@ impl<'p> Session<'p> {
         if !execute {
             let fingerprint = self.fingerprint(&ev);
             if self.tickets.len() >= self.limits.tickets {
-                self.tickets.remove(0);
+                self.tickets.pop_front();
             }
             let id = self.next_ticket;
             self.next_ticket += 1;
@@ -588,7 +592,7 @@ impl<'p> Session<'p> {
                 Ev::Tool(i, _) => (false, i as u32),
                 Ev::Output(i, _) => (true, i as u32),
             };
-            self.tickets.push(Ticket {
+            self.tickets.push_back(Ticket {
                 id,
                 output,
                 index,

@@ -15,6 +15,8 @@
 //! indices), so a corrupt or foreign snapshot is an error, never a
 //! session in a state the policy cannot reach by its types.
 
+use std::collections::VecDeque;
+
 use crate::error::SessionError;
 use crate::format::crc32;
 use crate::model::StateKind;
@@ -134,7 +136,7 @@ impl<'p> Session<'p> {
             state.push(v);
         }
         let nt = r.u32().ok_or(corrupt(r.pos))? as usize;
-        if nt > self.tickets.capacity() || nt.saturating_mul(29) > r.left() {
+        if nt > self.limits.tickets || nt.saturating_mul(29) > r.left() {
             return Err(corrupt(r.pos - 4));
         }
         let gates = policy.image.gates.len();
@@ -143,7 +145,7 @@ impl<'p> Session<'p> {
         } else {
             (1u64 << gates) - 1
         };
-        let mut tickets = Vec::with_capacity(self.tickets.capacity());
+        let mut tickets = VecDeque::with_capacity(self.limits.tickets);
         for _ in 0..nt {
             let at = r.pos;
             let t = Ticket {
@@ -169,7 +171,7 @@ impl<'p> Session<'p> {
             {
                 return Err(corrupt(at));
             }
-            tickets.push(t);
+            tickets.push_back(t);
         }
         if r.left() != 0 {
             return Err(corrupt(r.pos));

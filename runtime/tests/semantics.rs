@@ -928,3 +928,60 @@ fn pre_parsed_urls_are_their_text() {
         (e.verdict, e.rules, e.reason)
     );
 }
+
+/// Beyond `Limits::tickets` pending tickets, the oldest is dropped (and can
+/// no longer be approved); the rest stay, oldest first, through a snapshot.
+#[test]
+fn the_oldest_ticket_is_dropped_beyond_the_limit() {
+    let p = load(mail_assistant());
+    let limits = Limits {
+        tickets: 2,
+        ..Limits::default()
+    };
+    let mut s = Session::with_limits(&p, &[("env", Arg::Str("prod"))], limits).unwrap();
+    s.decide_call_named("mail.read", &[("folder", Arg::Str("inbox"))]);
+    let post = p.tool_id("http.post").unwrap();
+    let urls = [
+        "https://a.example/",
+        "https://b.example/",
+        "https://c.example/",
+    ];
+    let mut tickets = Vec::new();
+    for u in urls {
+        let d = s.decide_call(&Call {
+            tool: post,
+            args: &[Arg::Str(u), Arg::Str("")],
+        });
+        assert_eq!(d.verdict, Verdict::Escalate(GateSet(1)));
+        tickets.push(d.ticket.unwrap());
+    }
+    assert_eq!(s.pending_tickets().collect::<Vec<_>>(), &tickets[1..]);
+    let first = Call {
+        tool: post,
+        args: &[Arg::Str(urls[0]), Arg::Str("")],
+    };
+    assert_eq!(
+        s.approve(tickets[0], &first),
+        Err(TicketError::UnknownTicket)
+    );
+
+    let bytes = s.snapshot();
+    let mut r =
+        Session::restore_with_limits(&p, &[("env", Arg::Str("prod"))], &bytes, limits).unwrap();
+    assert_eq!(r.pending_tickets().collect::<Vec<_>>(), &tickets[1..]);
+    let last = Call {
+        tool: post,
+        args: &[Arg::Str(urls[2]), Arg::Str("")],
+    };
+    assert_eq!(
+        r.approve(tickets[2], &last).unwrap().verdict,
+        Verdict::Allow
+    );
+    // A session with room for fewer tickets than the snapshot holds
+    // refuses it rather than drop some silently.
+    let one = Limits {
+        tickets: 1,
+        ..Limits::default()
+    };
+    assert!(Session::restore_with_limits(&p, &[("env", Arg::Str("prod"))], &bytes, one).is_err());
+}
