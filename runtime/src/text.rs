@@ -231,20 +231,22 @@ const SCHEME: u8 = 1;
 const HOST: u8 = 2;
 const AUTH_END: u8 = 4;
 const AUTH_BAD: u8 = 8;
+/// A host character other than the dot.
+const LABEL: u8 = 16;
 const CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut c = 0;
     while c < 256 {
         let b = c as u8;
         if b.is_ascii_alphanumeric() {
-            t[c] = SCHEME | HOST;
+            t[c] = SCHEME | HOST | LABEL;
         }
         c += 1;
     }
     t[b'+' as usize] = SCHEME;
-    t[b'-' as usize] = SCHEME | HOST;
+    t[b'-' as usize] = SCHEME | HOST | LABEL;
     t[b'.' as usize] = SCHEME | HOST;
-    t[b'_' as usize] = HOST;
+    t[b'_' as usize] = HOST | LABEL;
     t[b'/' as usize] = AUTH_END;
     t[b'?' as usize] = AUTH_END;
     t[b'#' as usize] = AUTH_END;
@@ -295,41 +297,38 @@ fn common_url(s: &str) -> Option<UrlParts> {
     if !b.first()?.is_ascii_alphabetic() {
         return None;
     }
-    let mut colon = 1;
-    while class(*b.get(colon)?) & SCHEME != 0 {
-        colon += 1;
-    }
+    let colon = 1 + b.get(1..)?.iter().position(|&c| class(c) & SCHEME == 0)?;
     if b.get(colon..colon + 3)? != b"://" {
         return None;
     }
-    // The host: letters, digits, `-`, `_` and dots, no empty label.
+    // The host: labels of letters, digits, `-` and `_`, joined by dots,
+    // none empty (which refuses a leading, doubled or trailing dot). Each
+    // label is one tight scan; `label` is where the last one starts.
     let start = colon + 3;
     let mut i = start;
-    // `empty_label` is set by a dot that follows a dot (or starts the
-    // host); `label` is where the last label starts.
-    let mut after_dot = true;
-    let mut empty_label = false;
-    let mut label = start;
-    let mut stop = None;
-    while let Some(&c) = b.get(i) {
-        if class(c) & HOST == 0 {
-            stop = Some(c);
-            break;
+    let mut label;
+    loop {
+        label = i;
+        i += b
+            .get(i..)?
+            .iter()
+            .position(|&c| class(c) & LABEL == 0)
+            .unwrap_or(b.len() - i);
+        if i == label {
+            return None;
         }
-        let dot = c == b'.';
-        empty_label |= dot & after_dot;
-        after_dot = dot;
-        if dot {
-            label = i + 1;
+        if b.get(i) != Some(&b'.') {
+            break;
         }
         i += 1;
     }
-    // A non-empty host that does not end with a dot and whose last label
-    // does not start with a digit (so it cannot read as an IPv4 address).
-    if i == start || empty_label || after_dot || b.get(label)?.is_ascii_digit() {
+    // The last label must not start with a digit, so that the host cannot
+    // read as an IPv4 address.
+    if b.get(label)?.is_ascii_digit() {
         return None;
     }
     let host_end = i;
+    let mut stop = b.get(i).copied();
     if stop == Some(b':') {
         // A port of one to five digits up to 65535, then the path.
         let p = i + 1;
@@ -337,7 +336,7 @@ fn common_url(s: &str) -> Option<UrlParts> {
         while b.get(q).is_some_and(u8::is_ascii_digit) {
             q += 1;
         }
-        let port = &b[p..q];
+        let port = b.get(p..q)?;
         if port.is_empty() || port.len() > 5 || (port.len() == 5 && port > &b"65535"[..]) {
             return None;
         }
