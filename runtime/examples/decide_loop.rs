@@ -1,7 +1,9 @@
 //! Decides the benchmark's simple pre-parsed calls in a loop, for
 //! instruction counts: `guardc build benches/runtime/policies/agent.guard
 //! -o /tmp/agent.gbc`, then `valgrind --tool=callgrind
-//! target/release/examples/decide_loop /tmp/agent.gbc 10000`.
+//! target/release/examples/decide_loop /tmp/agent.gbc 10000`. Modes (third
+//! argument): none (read_allow, write_allow, write_deny), `json`, `post`
+//! (an escalation, URL as text) and `post-url` (the URL pre-parsed).
 // An example may unwrap: a failure here is a broken example.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
