@@ -16,7 +16,10 @@ fn exercise(p: &Policy) {
         return;
     };
     let list = [Arg::Str("/a/../b"), Arg::Str("x")];
-    let shapes: [&[Arg]; 5] = [
+    let url = guard_runtime::Url::parse("https://Example.COM:8443/x");
+    let url = url.map_or(Arg::Absent, Arg::Url);
+    let shapes: [&[Arg]; 6] = [
+        &[url, Arg::Str("b"), url],
         &[],
         &[Arg::Str("https://Example.COM/x"), Arg::Int(1), Arg::Bool(true)],
         &[Arg::Str("/tmp/../etc//passwd/"), Arg::Str("a"), Arg::Int(i64::MAX)],
