@@ -275,20 +275,19 @@ fn class(c: u8) -> u8 {
 /// * a host with an empty label (`a..b`, a leading or trailing dot);
 /// * a port that is not a number up to 65535.
 pub fn parse_url(s: &str) -> Option<UrlParts> {
-    // Almost every URL an agent sends is `scheme://name[:port]/...`: the
-    // short path accepts exactly those, and anything else (userinfo, an
-    // IPv6 literal, a numeric last label, anything it would refuse) goes
-    // to the general parser, which alone ever refuses.
-    common_url(s).or_else(|| general_url(s))
+    // Almost every URL an agent sends is `scheme://name[:port]/...`: after
+    // the scheme, the short path accepts exactly those, and anything else
+    // (userinfo, an IPv6 literal, a numeric last label, anything it would
+    // refuse) goes to the general parser, which alone ever refuses.
+    let colon = scheme_end(s.as_bytes())?;
+    common_rest(s.as_bytes(), colon).or_else(|| general_rest(s, colon))
 }
 
-/// The common case of [`parse_url`]: `Some` only for a URL that
-/// [`general_url`] accepts with the same parts; `None` means "ask it".
-/// It reads the scheme and the host once, a table lookup per byte,
-/// tracking dots as it goes rather than in a second pass.
+/// Where a URL's scheme ends (its `:`), for text without control
+/// characters (parsers drop some of them) that starts with a scheme.
 #[inline]
-fn common_url(s: &str) -> Option<UrlParts> {
-    let b = s.as_bytes();
+fn scheme_end(b: &[u8]) -> Option<usize> {
+    // A branch-free fold, which the compiler vectorises.
     if b.iter()
         .fold(false, |bad, &c| bad | (c < 0x20) | (c == 0x7f))
     {
@@ -298,6 +297,14 @@ fn common_url(s: &str) -> Option<UrlParts> {
         return None;
     }
     let colon = 1 + b.get(1..)?.iter().position(|&c| class(c) & SCHEME == 0)?;
+    (b.get(colon) == Some(&b':')).then_some(colon)
+}
+
+/// The common case of [`parse_url`] after the scheme: `Some` only for a
+/// URL that [`general_rest`] accepts with the same parts; `None` means
+/// "ask it".
+#[inline]
+fn common_rest(b: &[u8], colon: usize) -> Option<UrlParts> {
     if b.get(colon..colon + 3)? != b"://" {
         return None;
     }
@@ -353,25 +360,11 @@ fn common_url(s: &str) -> Option<UrlParts> {
     }
 }
 
-/// [`parse_url`] for every URL: one pass over the bytes.
-fn general_url(s: &str) -> Option<UrlParts> {
+/// [`parse_url`] after the scheme for every URL: one pass over the
+/// bytes.
+fn general_rest(s: &str, colon: usize) -> Option<UrlParts> {
     let b = s.as_bytes();
-    // No control characters anywhere (parsers drop some of them); a
-    // branch-free fold, which the compiler vectorises.
-    if b.iter()
-        .fold(false, |bad, &c| bad | (c < 0x20) | (c == 0x7f))
-    {
-        return None;
-    }
-    // Scheme.
-    if !b.first()?.is_ascii_alphabetic() {
-        return None;
-    }
-    let colon = b.iter().position(|&c| class(c) & SCHEME == 0)?;
-    if b[colon] != b':' {
-        return None;
-    }
-    let special = needs_host(&b[..colon]);
+    let special = needs_host(b.get(..colon)?);
     if b.get(colon + 1..colon + 3) != Some(b"//") {
         if special {
             return None;
@@ -626,8 +619,16 @@ pub fn lower_into(s: &str, out: &mut String, cap: usize) -> Result<(), TooLong> 
 
 #[cfg(test)]
 mod tests {
-    use super::{common_url, general_url};
+    use super::{common_rest, general_rest, scheme_end, UrlParts};
     use proptest::prelude::*;
+
+    fn common_url(u: &str) -> Option<UrlParts> {
+        scheme_end(u.as_bytes()).and_then(|c| common_rest(u.as_bytes(), c))
+    }
+
+    fn general_url(u: &str) -> Option<UrlParts> {
+        scheme_end(u.as_bytes()).and_then(|c| general_rest(u, c))
+    }
 
     /// The short path accepts only what the general parser accepts, with
     /// the same parts, and does accept the plain URLs it is there for.
