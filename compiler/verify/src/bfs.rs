@@ -169,10 +169,8 @@ pub fn search(model: &Model<'_>, a: &Assert, max_states: usize) -> Search {
     }
 }
 
-/// The trace from an initial node to `at`, re-deciding each event to
-/// recover its outcome and rules.
 /// The environment of an event before any state: what specialising folds.
-fn stateless_env<'a>(
+pub(crate) fn stateless_env<'a>(
     model: &'a Model<'_>,
     attrs: &'a [crate::value::Value],
     inst: &'a crate::model::Instance,

@@ -91,13 +91,11 @@ fn effects_of<'p>(model: &Model<'p>, event: Event) -> &'p [guard_ir::Effect] {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use guard_diagnostics::Code;
 
     use super::super::{analyse, Options};
 
-    use crate::testing::program;
+    use crate::testing::{program, workspace_programs};
 
     fn deep(src: &str, options: Options) -> super::super::Deep {
         let program = program(src);
@@ -173,21 +171,7 @@ mod tests {
 
     #[test]
     fn examples_skip_only_hunts_that_find_nothing() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
-        let mut paths: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "guard"))
-            .collect();
-        paths.sort();
-        assert!(!paths.is_empty());
-        for path in paths {
-            let src = std::fs::read_to_string(&path).unwrap();
-            let mut checked =
-                guard_check::check_source(&path.to_string_lossy(), &src, &guard_check::RealFs);
-            let Some(program) = checked.policies.iter_mut().find_map(|p| p.program.take()) else {
-                continue;
-            };
+        for (path, program) in workspace_programs(&["examples"]) {
             let policy = guard_ir::lower(&program).unwrap();
             let d = analyse(&program, &policy, Options::default());
             if d.notes.iter().any(|n| n.contains("solver shows")) {

@@ -227,13 +227,12 @@ fn run(n: &Node, env: &Env<'_>) -> Result<Scalar, Halt> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use guard_ir::{Event, Expr, StateKind};
 
     use super::Compiled;
     use crate::eval::{Env, Specialized};
     use crate::graph::{no_asserts, policy_model};
+    use crate::testing::workspace_programs;
 
     /// Every guard, effect guard and assignment of every example and
     /// fixture, plain and specialised, read both ways in many states
@@ -241,29 +240,8 @@ mod tests {
     /// every instance of the model: the same value, or the same exception.
     #[test]
     fn compiled_expressions_read_as_env_reads_them() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let mut paths = Vec::new();
-        for dir in ["examples", "tests/prove", "tests/deep"] {
-            let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
-                continue;
-            };
-            for e in entries {
-                let p = e.unwrap().path();
-                if p.extension().is_some_and(|x| x == "guard") {
-                    paths.push(p);
-                }
-            }
-        }
-        paths.sort();
-        assert!(!paths.is_empty());
         let mut compared = 0usize;
-        for path in paths {
-            let src = std::fs::read_to_string(&path).unwrap();
-            let mut checked =
-                guard_check::check_source(&path.to_string_lossy(), &src, &guard_check::RealFs);
-            let Some(program) = checked.policies.iter_mut().find_map(|p| p.program.take()) else {
-                continue;
-            };
+        for (path, program) in workspace_programs(&["examples", "tests/prove", "tests/deep"]) {
             let policy = guard_ir::lower(&program).unwrap();
             let asserts = no_asserts(&policy);
             let model = policy_model(&policy, &asserts, Default::default());
@@ -296,15 +274,7 @@ mod tests {
                             (&c.rules, &c.effects)
                         }
                     };
-                    let stateless = Env {
-                        policy: &policy,
-                        regexes: &model.regexes,
-                        attrs,
-                        state: &[],
-                        ctx: 0,
-                        args: &inst.args,
-                        text: inst.text.as_deref(),
-                    };
+                    let stateless = crate::bfs::stateless_env(&model, attrs, inst);
                     let spec = Specialized::new(&stateless, inst.event);
                     let mut exprs: Vec<&Expr> = Vec::new();
                     for (rs, es) in [(rules, effects), (&spec.rules, &spec.effects)] {
