@@ -457,6 +457,7 @@ pub(crate) struct Found {
 }
 
 /// What a search found; `complete` when it explored every state.
+#[derive(Default)]
 pub(crate) struct Outcome {
     pub found: Vec<Found>,
     pub complete: bool,
@@ -504,10 +505,7 @@ pub(crate) fn search_long(
     max_found: usize,
     key: &mut KeyFn<'_>,
 ) -> Outcome {
-    let out = Outcome {
-        found: Vec::new(),
-        complete: false,
-    };
+    let out = Outcome::default();
     let Some(root) = rooted(p, prefix) else {
         return out;
     };

@@ -30,10 +30,7 @@ pub(super) fn search(
     max_found: usize,
     key: &mut KeyFn<'_>,
 ) -> Outcome {
-    let mut out = Outcome {
-        found: Vec::new(),
-        complete: false,
-    };
+    let mut out = Outcome::default();
     let Some(starts) = p.counters.get(ci).map(|c| c.starts.clone()) else {
         return out;
     };

@@ -120,10 +120,7 @@ impl Walk {
         max_found: usize,
         key: &mut KeyFn<'_>,
     ) -> Outcome {
-        let mut out = Outcome {
-            found: Vec::new(),
-            complete: false,
-        };
+        let mut out = Outcome::default();
         let mut classes: HashSet<Vec<u8>, FxBuild> = HashSet::default();
         let mut at = 0;
         loop {
