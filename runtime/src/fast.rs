@@ -277,11 +277,7 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     if n != b.len() {
         return false;
     }
-    let word = |s: &[u8], i: usize| {
-        s.get(i..i + 8)
-            .and_then(|c| <[u8; 8]>::try_from(c).ok())
-            .map(u64::from_ne_bytes)
-    };
+    let word = crate::words::le64;
     match n {
         0..=7 => a.iter().zip(b).all(|(x, y)| x == y),
         // Two words that may overlap cover 8 to 16 bytes, four 16 to 32

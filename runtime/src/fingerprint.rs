@@ -13,12 +13,14 @@
 //!   length. The lanes do not wait on each other, so the processor runs
 //!   them side by side, and a string's bytes can be read with overlapping
 //!   loads because its length is in the shape lane.
-//! * No copies. Short strings and tails are read with at most two loads.
+//! * No copies. Short strings and tails are read with at most two loads
+//!   (`words.rs`).
 //!
 //! Snapshots store fingerprints (`snapshot.rs`): changing this function
 //! changes the snapshot format version.
 
 use crate::session::{Arg, Args};
+use crate::words::{le64, short};
 
 const P0: u64 = 0xa076_1d64_78bd_642f;
 const P1: u64 = 0xe703_7ed1_a0b4_28db;
@@ -30,21 +32,6 @@ const P3: u64 = 0x5899_65cc_7537_4cc3;
 fn mum(a: u64, b: u64) -> u64 {
     let r = u128::from(a) * u128::from(b);
     (r as u64) ^ ((r >> 64) as u64)
-}
-
-/// The little-endian word at `i`, or 0 past the end (never, as called).
-#[inline(always)]
-fn word(b: &[u8], i: usize) -> u64 {
-    b.get(i..i + 8)
-        .and_then(|c| <[u8; 8]>::try_from(c).ok())
-        .map_or(0, u64::from_le_bytes)
-}
-
-#[inline(always)]
-fn half(b: &[u8], i: usize) -> u64 {
-    b.get(i..i + 4)
-        .and_then(|c| <[u8; 4]>::try_from(c).ok())
-        .map_or(0, |c| u64::from(u32::from_le_bytes(c)))
 }
 
 /// A fingerprint being computed.
@@ -80,26 +67,24 @@ impl Hasher {
     pub fn bytes(&mut self, tag: u64, b: &[u8]) {
         let n = b.len();
         self.shape(tag | (n as u64) << 8);
+        if n == 0 {
+            return;
+        }
         if n <= 16 {
             let (a, c) = if n >= 8 {
-                (word(b, 0), word(b, n - 8))
-            } else if n >= 4 {
-                (half(b, 0) | half(b, n - 4) << 32, 0)
-            } else if n > 0 {
-                let at = |i: usize| b.get(i).map_or(0, |&x| u64::from(x));
-                (at(0) | at(n / 2) << 8 | at(n - 1) << 16, 0)
+                (le64(b, 0), le64(b, n - 8))
             } else {
-                return;
+                (short(b), 0)
             };
             self.block(a, c);
             return;
         }
         let mut i = 0;
         while n - i > 16 {
-            self.block(word(b, i), word(b, i + 8));
+            self.block(le64(b, i), le64(b, i + 8));
             i += 16;
         }
-        self.block(word(b, n - 16), word(b, n - 8));
+        self.block(le64(b, n - 16), le64(b, n - 8));
     }
 
     /// A number into the data lane, with its type into the shape lane.

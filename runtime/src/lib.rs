@@ -34,6 +34,7 @@ mod snapshot;
 mod validate;
 mod verify;
 mod vm;
+mod words;
 
 pub use decision::{ArgProblem, Decision, EventRef, GateSet, Reason, RuleIds, TicketId, Verdict};
 pub use disasm::disassemble;

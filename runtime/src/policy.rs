@@ -15,6 +15,7 @@ use crate::format;
 use crate::model::{Image, StateKind};
 use crate::regex::Regexes;
 use crate::verify::Insn;
+use crate::words;
 
 /// A tool of a [`Policy`], by position in the image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -68,40 +69,16 @@ impl NameHasher {
     }
 }
 
-/// The 1 to 7 bytes of `rest` as a little-endian word padded with zeros,
-/// read with at most two loads instead of a copy into a buffer (which
-/// compiles to a call to `memcpy` for its variable length).
-#[inline]
-fn tail_word(rest: &[u8]) -> u64 {
-    let n = rest.len();
-    let u32_at = |i: usize| {
-        rest.get(i..i + 4)
-            .and_then(|c| <[u8; 4]>::try_from(c).ok())
-            .map_or(0, |c| u64::from(u32::from_le_bytes(c)))
-    };
-    if n >= 4 {
-        // Bytes 0..4, then bytes 4..n taken from the word that ends at n.
-        u32_at(0) | ((u32_at(n - 4) >> (8 * (8 - n))) << 32)
-    } else {
-        let at = |i: usize| rest.get(i).map_or(0, |&b| u64::from(b));
-        let b1 = if n > 1 { at(1) << 8 } else { 0 };
-        let b2 = if n > 2 { at(2) << 16 } else { 0 };
-        at(0) | b1 | b2
-    }
-}
-
 impl std::hash::Hasher for NameHasher {
     #[inline]
     fn write(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
+            self.add(words::le64(c, 0));
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            self.add(tail_word(rest) ^ ((rest.len() as u64) << 59));
+            self.add(words::short(rest) ^ ((rest.len() as u64) << 59));
         }
     }
 
@@ -338,23 +315,5 @@ impl std::fmt::Debug for Policy {
             .field("tools", &self.tools.len())
             .field("channels", &self.channels.len())
             .finish_non_exhaustive()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::tail_word;
-
-    #[test]
-    fn tail_word_is_the_zero_padded_word() {
-        let bytes: Vec<u8> = (0..7u8).map(|i| 0x81u8.wrapping_mul(i + 3)).collect();
-        for n in 1..8 {
-            for start in 0..(8 - n) {
-                let rest = &bytes[start..start + n];
-                let mut w = [0u8; 8];
-                w[..n].copy_from_slice(rest);
-                assert_eq!(tail_word(rest), u64::from_le_bytes(w), "{rest:?}");
-            }
-        }
     }
 }
