@@ -159,8 +159,7 @@ impl Regexes {
             return replace_tables(fwd, rev, hay, with, out, cap);
         }
         let mut it = Searcher::new(Input::new(hay));
-        let mut last = 0;
-        let mut any = false;
+        let mut sp = Splice::new(hay, with, cap);
         loop {
             let m = match engine {
                 Some(Engine::Table(_)) => return Err(RegexFault),
@@ -176,21 +175,58 @@ impl Regexes {
             let Some(m) = m.map_err(|_| RegexFault)? else {
                 break;
             };
-            let before = hay.get(last..m.start()).ok_or(RegexFault)?;
-            if out.len() + before.len() + with.len() > cap {
+            if !sp.replace(out, m.start(), m.end())? {
                 return Ok(None);
             }
-            out.push_str(before);
-            out.push_str(with);
-            last = m.end();
-            any = true;
         }
-        let rest = hay.get(last..).ok_or(RegexFault)?;
-        if out.len() + rest.len() > cap {
+        sp.finish(out)
+    }
+}
+
+/// The output of a `replace_all`: the text before each match and the
+/// replacement, then the rest, never growing `out` past `cap`.
+struct Splice<'h> {
+    hay: &'h str,
+    with: &'h str,
+    cap: usize,
+    /// Where the text not yet copied starts.
+    last: usize,
+    any: bool,
+}
+
+impl<'h> Splice<'h> {
+    fn new(hay: &'h str, with: &'h str, cap: usize) -> Splice<'h> {
+        Splice {
+            hay,
+            with,
+            cap,
+            last: 0,
+            any: false,
+        }
+    }
+
+    /// Replaces the match `start..end`; `false` when that would pass `cap`.
+    fn replace(&mut self, out: &mut String, start: usize, end: usize) -> Result<bool, RegexFault> {
+        let before = self.hay.get(self.last..start).ok_or(RegexFault)?;
+        if out.len() + before.len() + self.with.len() > self.cap {
+            return Ok(false);
+        }
+        out.push_str(before);
+        out.push_str(self.with);
+        self.last = end;
+        self.any = true;
+        Ok(true)
+    }
+
+    /// Copies the rest: whether anything was replaced, or `None` when the
+    /// rest would pass `cap`.
+    fn finish(self, out: &mut String) -> Result<Option<bool>, RegexFault> {
+        let rest = self.hay.get(self.last..).ok_or(RegexFault)?;
+        if out.len() + rest.len() > self.cap {
             return Ok(None);
         }
         out.push_str(rest);
-        Ok(Some(any))
+        Ok(Some(self.any))
     }
 }
 
@@ -204,31 +240,20 @@ fn replace_tables(
     out: &mut String,
     cap: usize,
 ) -> Result<Option<bool>, RegexFault> {
-    let mut last = 0;
-    let mut any = false;
-    while let Some(end) = fwd.find_end(hay, last) {
+    let mut sp = Splice::new(hay, with, cap);
+    while let Some(end) = fwd.find_end(hay, sp.last) {
         // A forward match always has a start after the last match and
         // is never empty; tables that disagreed would be a fault (the
         // output is denied), never a leak or an endless loop.
-        let start = rev.find_start(hay, last, end).ok_or(RegexFault)?;
+        let start = rev.find_start(hay, sp.last, end).ok_or(RegexFault)?;
         if end <= start {
             return Err(RegexFault);
         }
-        let before = hay.get(last..start).ok_or(RegexFault)?;
-        if out.len() + before.len() + with.len() > cap {
+        if !sp.replace(out, start, end)? {
             return Ok(None);
         }
-        out.push_str(before);
-        out.push_str(with);
-        any = true;
-        last = end;
     }
-    let rest = hay.get(last..).ok_or(RegexFault)?;
-    if out.len() + rest.len() > cap {
-        return Ok(None);
-    }
-    out.push_str(rest);
-    Ok(Some(any))
+    sp.finish(out)
 }
 
 /// `None` when the DFA cannot be built (too big, or a feature dense DFAs
